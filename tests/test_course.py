@@ -1,0 +1,58 @@
+"""The notebooks keep the course's rules: clean in git, shared cells in sync, the template."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from utils import COURSE_REPOSITORY, course
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_every_lesson_notebook_is_in_the_syllabus():
+    known = {lesson.filename for lesson in course.LESSONS}
+    assert {p.name for p in NOTEBOOKS} <= known
+
+
+def test_notebooks_and_readme_are_in_sync():
+    assert course.sync(ROOT, check_only=True) == [], "run `make sync` and commit the result"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_no_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+    assert not dirty, f"cells {dirty} carry outputs: run `make sync`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_the_template(path):
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0].source
+    assert first.startswith(f"# {path.name[:2]} · "), "title cell: '# NN · Title — ...'"
+    assert course.colab_badge(path.name) in first
+    assert "**Run time:**" in first and "**Prerequisites:**" in first
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert code_cells[0].source == course.bootstrap_source()
+    assert "runtime.setup(" in code_cells[1].source
+    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+                if line.startswith("## ")]
+    for required in ("## Setup", "## Exercises", "## Summary", "## Solutions"):
+        assert required in headings, f"missing section {required}"
+    assert any("assert " in c.source for c in code_cells), "a lesson needs at least one check cell"
+
+
+def test_readme_syllabus_links_existing_lessons():
+    readme = (ROOT / "README.md").read_text()
+    for lesson in course.LESSONS:
+        exists = (ROOT / "notebooks" / lesson.filename).is_file()
+        assert (f"(notebooks/{lesson.filename})" in readme) == exists
+
+
+def test_repository_slug():
+    assert course.repository_slug("https://github.com/a/b.git") == "a/b"
+    assert course.repository_slug(COURSE_REPOSITORY).count("/") == 1
+    with pytest.raises(ValueError, match="https://github.com/OWNER/NAME"):
+        course.repository_slug("git@github.com:a/b.git")

@@ -1,0 +1,195 @@
+"""Unit tests of utils.data: generators and shipped data sets."""
+
+import math
+
+import numpy as np
+import pytest
+
+from utils import data
+
+# ---------------------------------------------------------------- adding problem
+
+def test_adding_shapes_dtypes():
+    x, y = data.adding_problem(7, 12, seed=0)
+    assert x.shape == (7, 12, 2) and y.shape == (7, 1)
+    assert x.dtype == np.float32 and y.dtype == np.float32
+
+
+def test_adding_target_is_sum_of_marked_values():
+    x, y = data.adding_problem(500, 30, seed=1)
+    values, markers = x[..., 0], x[..., 1]
+    assert set(np.unique(markers)) == {0.0, 1.0}
+    assert (markers.sum(axis=1) == 2).all()
+    np.testing.assert_allclose(y[:, 0], (values * markers).sum(axis=1), rtol=1e-6)
+
+
+def test_adding_one_marker_in_each_half():
+    x, _ = data.adding_problem(300, 21, seed=2)
+    half = 21 // 2
+    assert (x[:, :half, 1].sum(axis=1) == 1).all()
+    assert (x[:, half:, 1].sum(axis=1) == 1).all()
+
+
+def test_adding_values_in_unit_interval_and_baseline():
+    x, y = data.adding_problem(50_000, 10, seed=3)
+    assert x[..., 0].min() >= 0 and x[..., 0].max() < 1
+    assert abs(((y - 1) ** 2).mean() - data.ADDING_BASELINE_MSE) < 0.005
+
+
+def test_adding_shortest_length_and_empty():
+    x, y = data.adding_problem(3, 2, seed=0)
+    assert (x[..., 1] == 1).all()
+    assert data.adding_problem(0, 5, seed=0)[0].shape == (0, 5, 2)
+
+
+# ---------------------------------------------------------------- copy memory
+
+def test_copy_memory_layout():
+    delay = 15
+    x, y = data.copy_memory(4, delay, seed=0)
+    assert x.shape == y.shape == (4, delay + 20) and x.dtype == y.dtype == np.float32
+    digits = x[:, :10]
+    assert ((digits >= 1) & (digits <= 8)).all()
+    assert (x[:, 10:10 + delay - 1] == 0).all()
+    assert (x[:, -11:] == 9).all()
+    assert (y[:, : delay + 10] == 0).all()
+    np.testing.assert_array_equal(y[:, -10:], digits)
+
+
+def test_copy_memory_baseline_matches_published_values():
+    assert data.copy_memory_baseline(500) == pytest.approx(0.0400, abs=1e-4)
+    assert data.copy_memory_baseline(1000) == pytest.approx(0.0204, abs=1e-4)
+    assert data.copy_memory_baseline(20) == pytest.approx(10 * math.log(8) / 40)
+
+
+# ---------------------------------------------------------------- delayed recall
+
+@pytest.mark.parametrize("lag", [0, 1, 5, 19])
+def test_delayed_recall_targets_are_lagged_inputs(lag):
+    x, y, w = data.delayed_recall(6, 20, lag, vocab_size=5, seed=0)
+    assert x.shape == y.shape == w.shape == (6, 20)
+    assert x.dtype == np.float32
+    np.testing.assert_array_equal(y[:, lag:], x[:, : 20 - lag])
+    assert (w[:, :lag] == 0).all() and (w[:, lag:] == 1).all()
+    assert x.min() >= 0 and x.max() <= 4
+
+
+def test_delayed_recall_lag_must_be_shorter_than_length():
+    with pytest.raises(ValueError, match="lag must be smaller than length"):
+        data.delayed_recall(3, 10, 10)
+
+
+# ---------------------------------------------------------------- noisy sine
+
+def test_noisy_sine_shapes_and_noise_free_target():
+    x, y = data.noisy_sine(5, 40, horizon=3, noise_std=0.0, seed=0)
+    assert x.shape == (5, 40, 1) and y.shape == (5, 3)
+    assert x.dtype == y.dtype == np.float32
+    assert np.abs(x).max() <= 1 and np.abs(y).max() <= 1
+
+
+def test_noisy_sine_noise_level():
+    clean, _ = data.noisy_sine(200, 50, noise_std=0.0, seed=4)
+    noisy, _ = data.noisy_sine(200, 50, noise_std=0.3, seed=4)
+    assert abs(float((noisy - clean).std()) - 0.3) < 0.02
+
+
+# ---------------------------------------------------------------- shared contract
+
+GENERATORS = {
+    "adding": lambda n, seed: data.adding_problem(n, 16, seed=seed),
+    "copy": lambda n, seed: data.copy_memory(n, 8, seed=seed),
+    "recall": lambda n, seed: data.delayed_recall(n, 16, 3, seed=seed),
+    "sine": lambda n, seed: data.noisy_sine(n, 16, seed=seed),
+}
+
+
+@pytest.mark.parametrize("name", GENERATORS)
+def test_generators_deterministic_for_a_seed(name):
+    first, second, other = (GENERATORS[name](20, s) for s in (5, 5, 6))
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, c) for a, c in zip(first, other))
+
+
+@pytest.mark.parametrize("name", GENERATORS)
+def test_generators_accept_a_generator(name):
+    arrays = GENERATORS[name](4, np.random.default_rng(0))
+    assert all(a.dtype == np.float32 and len(a) == 4 for a in arrays)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: data.adding_problem(-1, 10), "n must be an integer >= 0"),
+    (lambda: data.adding_problem(10, 1), "length must be an integer >= 2"),
+    (lambda: data.adding_problem(2.5, 10), "n must be an integer"),
+    (lambda: data.adding_problem(10, 10, seed=-3), "seed must be an integer >= 0"),
+    (lambda: data.copy_memory(10, 0), "delay must be an integer >= 1"),
+    (lambda: data.copy_memory_baseline(0), "delay must be an integer >= 1"),
+    (lambda: data.delayed_recall(10, 1, 0), "length must be an integer >= 2"),
+    (lambda: data.delayed_recall(10, 10, -1), "lag must be an integer >= 0"),
+    (lambda: data.delayed_recall(10, 10, 2, vocab_size=1), "vocab_size must be an integer >= 2"),
+    (lambda: data.noisy_sine(10, 10, horizon=0), "horizon must be an integer >= 1"),
+    (lambda: data.noisy_sine(10, 10, noise_std=-0.1), "noise_std must be a finite number >= 0"),
+    (lambda: data.noisy_sine(10, 10, noise_std="a lot"), "noise_std must be a number"),
+])
+def test_bad_arguments_raise_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# ---------------------------------------------------------------- real data
+
+PUBLISHED = {
+    # name: (train, test, length, channels, classes)
+    "GunPoint": (50, 150, 150, 1, 2),
+    "ItalyPowerDemand": (67, 1029, 24, 1, 2),
+    "JapaneseVowels": (270, 370, 29, 12, 9),
+    "ArrowHead": (36, 175, 251, 1, 3),
+}
+
+
+@pytest.mark.parametrize("name", PUBLISHED)
+def test_ucr_loaders_match_published_splits(name):
+    n_train, n_test, length, channels, classes = PUBLISHED[name]
+    ds = data.load_ucr(name)
+    assert ds.x_train.shape == (n_train, length, channels)
+    assert ds.x_test.shape == (n_test, length, channels)
+    assert ds.x_train.dtype == np.float32 and ds.y_train.dtype == np.int64
+    assert ds.num_classes == classes
+    assert set(np.unique(ds.y_train)) == set(range(classes)) == set(np.unique(ds.y_test))
+    assert np.isfinite(ds.x_train).all() and np.isfinite(ds.x_test).all()
+    assert name in ds.summary()
+
+
+def test_japanese_vowels_lengths_and_padding():
+    ds = data.load_ucr("JapaneseVowels")
+    assert ds.lengths_train.shape == (270,) and ds.lengths_test.shape == (370,)
+    assert ds.lengths_train.min() >= 7 and ds.lengths_test.max() <= 29
+    for x, n in zip(ds.x_train, ds.lengths_train):
+        assert (x[n:] == 0).all() and (x[n - 1] != 0).any()
+
+
+def test_equal_length_sets_have_no_lengths():
+    assert data.load_ucr("GunPoint").lengths_train is None
+
+
+def test_unknown_data_set_names_the_choices():
+    with pytest.raises(ValueError, match="expected one of GunPoint, ItalyPowerDemand"):
+        data.load_ucr("gunpoint")
+
+
+def test_digits_split_is_stratified_and_scaled():
+    ds = data.load_digits(test_fraction=0.25, seed=0)
+    assert len(ds.x_train) + len(ds.x_test) == 1797
+    assert ds.x_train.shape[1:] == (8, 8) and ds.x_train.dtype == np.float32
+    assert 0 <= ds.x_train.min() and ds.x_train.max() <= 1
+    counts = np.bincount(ds.y_test, minlength=10) / np.bincount(np.concatenate([ds.y_train, ds.y_test]))
+    assert np.allclose(counts, 0.25, atol=0.01)
+    again = data.load_digits(test_fraction=0.25, seed=0)
+    np.testing.assert_array_equal(ds.y_test, again.y_test)
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.2])
+def test_digits_bad_fraction(fraction):
+    with pytest.raises(ValueError, match="test_fraction"):
+        data.load_digits(test_fraction=fraction)

@@ -1,0 +1,99 @@
+"""Unit tests of utils.plots: every helper returns a labelled Figure and rejects bad input."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from utils import plots
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _labelled(ax):
+    return bool(ax.get_xlabel()) and bool(ax.get_ylabel()) and bool(ax.get_title())
+
+
+HISTORY = {"loss": [1.0, 0.5, 0.2], "val_loss": [1.1, 0.6, 0.3], "accuracy": [0.5, 0.7, 0.9]}
+
+
+def test_history_single_run_panels_per_metric():
+    fig = plots.plot_history(HISTORY, baselines={"chance": 0.8})
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 2 and all(_labelled(ax) for ax in fig.axes)
+    loss_ax = fig.axes[0]
+    labels = [line.get_label() for line in loss_ax.get_lines()]
+    assert labels == ["train", "validation", "chance"]
+    assert loss_ax.get_yscale() == "log"
+
+
+def test_history_several_runs_and_keras_history_object():
+    class FakeHistory:
+        history = HISTORY
+
+    fig = plots.plot_history({"LSTM": FakeHistory(), "CNN": HISTORY}, metrics=["loss"])
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert "LSTM (train)" in labels and "CNN (validation)" in labels
+
+
+def test_history_bad_input():
+    with pytest.raises(ValueError, match="metric 'mae' not in history"):
+        plots.plot_history(HISTORY, metrics=["mae"])
+    with pytest.raises(ValueError, match="non-empty"):
+        plots.plot_history({})
+
+
+def test_image_grid_and_feature_maps():
+    fig = plots.plot_image_grid(np.random.rand(10, 8, 8), titles=[str(i) for i in range(10)], ncols=5)
+    assert isinstance(fig, Figure) and len(fig.axes) == 10 and fig._suptitle.get_text()
+    fig = plots.plot_image_grid(np.random.rand(6, 6, 4), channels_last=True, title="feature maps")
+    assert sum(ax.has_data() for ax in fig.axes) == 4
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"images": np.zeros((8, 8))}, r"images must have shape \(n, height, width\)"),
+    ({"images": np.zeros((2, 8, 8)), "titles": ["a"]}, "titles has 1 entries for 2 images"),
+    ({"images": np.zeros((2, 8, 8)), "ncols": 0}, "ncols must be >= 1"),
+    ({"images": np.zeros((2, 8, 8, 1)), "channels_last": True}, "channels_last expects"),
+])
+def test_image_grid_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plots.plot_image_grid(**kwargs)
+
+
+def test_sequence_heatmap():
+    fig = plots.plot_sequence_heatmap(np.random.randn(16, 50), title="hidden state", ylabel="unit")
+    assert _labelled(fig.axes[0]) and fig.axes[0].get_xlabel() == "time step"
+    assert len(fig.axes) == 2  # the colour bar
+    with pytest.raises(ValueError, match="must be 2-D"):
+        plots.plot_sequence_heatmap(np.zeros(5))
+
+
+def test_comparison_bar_and_line():
+    fig = plots.plot_comparison({"CNN": {"GunPoint": 0.97, "Italy": 0.95}, "GRU": {"GunPoint": 0.9}},
+                                ylabel="accuracy", xlabel="data set", reference_lines={"chance": 0.5})
+    ax = fig.axes[0]
+    assert _labelled(ax) and len(ax.patches) == 4
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["CNN", "GRU", "chance"]
+    fig = plots.plot_comparison({"LSTM": {1: 1.0, 8: 0.9, 32: 0.2}}, kind="line", xlabel="lag",
+                                ylabel="accuracy", log_x=True)
+    assert fig.axes[0].get_xscale() == "log"
+    np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_xdata(), [1, 8, 32])
+
+
+def test_comparison_bad_input():
+    with pytest.raises(ValueError, match="kind must be 'bar' or 'line'"):
+        plots.plot_comparison({"a": 1}, kind="pie")
+    with pytest.raises(ValueError, match="non-empty mapping"):
+        plots.plot_comparison({})
+    with pytest.raises(ValueError, match="numeric x values"):
+        plots.plot_comparison({"a": {"x": 1}}, kind="line")
+
+
+def test_color_for_is_consistent():
+    assert plots.color_for("LSTM(64)") == plots.color_for("lstm")
+    assert plots.color_for("something else", 3) == "C3"

@@ -1,0 +1,58 @@
+"""Unit tests of utils.runtime: seeding, quiet start-up, the stack report."""
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from utils import runtime
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_silenced_stderr_drops_file_descriptor_writes(capfd):
+    with runtime.silenced_stderr():
+        os.write(2, b"C++ noise\n")
+    os.write(2, b"after\n")
+    err = capfd.readouterr().err
+    assert "C++ noise" not in err and "after" in err
+
+
+def test_seed_everything_repeats_python_numpy_and_keras():
+    keras = runtime.import_keras()
+    draws = []
+    for _ in range(2):
+        runtime.seed_everything(3)
+        draws.append((random.random(), np.random.rand(), float(keras.random.uniform((1,))[0])))
+    assert draws[0] == draws[1]
+    runtime.seed_everything(4)
+    assert np.random.rand() != draws[0][1]
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "42", True])
+def test_seed_must_be_a_non_negative_integer(seed):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        runtime.seed_everything(seed)
+
+
+def test_setup_reports_one_line(capsys):
+    info = runtime.setup(seed=5)
+    line = capsys.readouterr().out.strip()
+    assert line == str(info) and "\n" not in line
+    assert info.backend == "tensorflow" and info.keras_version.startswith("3.")
+    assert info.device in line and "seed 5" in line
+    assert info.has_gpu == (info.device != "CPU")
+
+
+def test_fresh_process_start_up_is_quiet():
+    """Importing Keras through setup() prints nothing on stderr (TensorFlow's C++ noise)."""
+    script = "from utils import runtime; runtime.setup(seed=0)"
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT / "notebooks", capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "", result.stderr
+    assert result.stdout.startswith("keras 3.")

@@ -1,0 +1,177 @@
+"""The course's table of contents and the parts every notebook shares.
+
+Used by ``make sync`` (``python -m utils.course``), which rewrites, in every notebook and
+the README: the Colab bootstrap cell (each lesson's first code cell), the "Open in
+Colab" badges, and the syllabus table between ``<!-- syllabus:start -->`` and
+``<!-- syllabus:end -->``; it also clears outputs and execution counts. A test checks
+that nothing is left for it to do, so the shared parts cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from utils import COURSE_REPOSITORY
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS_DIR = ROOT / "notebooks"
+CLONE_DIR = "rnn-vs-cnn-course"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    number: str
+    stem: str
+    title: str
+    claim: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.stem}.ipynb"
+
+
+LESSONS = (
+    Lesson("00", "00_setup", "Setup", "the stack works, which device runs the models, and how seeds make runs repeatable"),
+    Lesson("01", "01_architecture", "Architecture",
+           "convolution + pooling + dense vs one recurrent cell applied along time, both from scratch"),
+    Lesson("02", "02_memory", "Memory", "a CNN sees its receptive field, an RNN carries state, dilations stretch the field"),
+    Lesson("03", "03_parallelization", "Parallelization",
+           "convolution runs all steps at once, recurrence one after another: measured throughput"),
+    Lesson("04", "04_vanishing_gradients", "Vanishing gradients",
+           "gradients through a simple RNN shrink geometrically with distance; exploding gradients and clipping"),
+    Lesson("05", "05_lstm_and_gru", "LSTM and GRU", "gates keep the gradient path open, and where they stop"),
+    Lesson("06", "06_choosing_an_architecture", "Choosing an architecture",
+           "real data sets side by side, and the comparison table rebuilt from measurements"),
+)
+
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\(https://colab\.research\.google\.com/github/[^)\s]*\)")
+SYLLABUS_RE = re.compile(r"(<!-- syllabus:start -->\n).*?(<!-- syllabus:end -->)", re.S)
+
+
+def repository_slug(url: str = COURSE_REPOSITORY) -> str:
+    """``owner/name`` from a GitHub URL such as ``https://github.com/owner/name``."""
+    match = re.fullmatch(r"https://github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?/?", url)
+    if not match:
+        raise ValueError(f"COURSE_REPOSITORY must look like https://github.com/OWNER/NAME, got {url!r}")
+    return match.group(1)
+
+
+def colab_badge(filename: str, url: str = COURSE_REPOSITORY) -> str:
+    """Markdown for an "Open in Colab" badge pointing at ``notebooks/<filename>`` on main."""
+    target = f"https://colab.research.google.com/github/{repository_slug(url)}/blob/main/notebooks/{filename}"
+    return f"[![Open In Colab]({BADGE_IMAGE})]({target})"
+
+
+def bootstrap_source(url: str = COURSE_REPOSITORY) -> str:
+    """The first code cell of every lesson."""
+    return f'''# Course bootstrap: the same first cell in every lesson (written by `make sync`).
+# On Colab it fetches the course and installs only what Colab lacks (Colab's own
+# TensorFlow and Keras are kept); locally it makes `utils` importable from any folder.
+import importlib.util
+import pathlib
+import subprocess
+import sys
+
+COURSE_REPOSITORY = "{url}"  # edit in utils/__init__.py
+IS_COLAB = "google.colab" in sys.modules
+if IS_COLAB and not pathlib.Path("{CLONE_DIR}").is_dir():
+    subprocess.run(["git", "clone", "--depth", "1", COURSE_REPOSITORY, "{CLONE_DIR}"], check=True)
+    needed = {{"keras": "keras", "matplotlib": "matplotlib", "sklearn": "scikit-learn"}}
+    missing = [pkg for module, pkg in needed.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+here = pathlib.Path.cwd().resolve()
+candidates = [here, *here.parents, here / "{CLONE_DIR}"]
+COURSE_ROOT = next((p for p in candidates if (p / "utils" / "__init__.py").is_file()), None)
+if COURSE_ROOT is None:
+    raise FileNotFoundError("utils/ not found: start Jupyter inside the course folder")
+sys.path.insert(0, str(COURSE_ROOT))'''
+
+
+def syllabus_table(for_readme: bool, notebooks_dir: Path = NOTEBOOKS_DIR, url: str = COURSE_REPOSITORY) -> str:
+    """The syllabus as a markdown table; lessons not written yet are marked as such."""
+    if for_readme:
+        lines = ["| # | lesson | what it demonstrates | Colab |", "|---|---|---|---|"]
+    else:
+        lines = ["| # | lesson | what it demonstrates |", "|---|---|---|"]
+    for lesson in LESSONS:
+        exists = (notebooks_dir / lesson.filename).is_file()
+        prefix = "notebooks/" if for_readme else ""
+        name = f"[{lesson.title}]({prefix}{lesson.filename})" if exists else f"{lesson.title} *(in preparation)*"
+        row = f"| {lesson.number} | {name} | {lesson.claim} |"
+        if for_readme:
+            row += f" {colab_badge(lesson.filename, url) if exists else ''} |"
+        lines.append(row)
+    return "\n".join(lines) + "\n"
+
+
+def _sync_markdown(text: str, filename: str | None, for_readme: bool, notebooks_dir: Path) -> str:
+    if filename is not None:
+        text = BADGE_RE.sub(lambda _: colab_badge(filename), text)
+    return SYLLABUS_RE.sub(lambda m: m.group(1) + syllabus_table(for_readme, notebooks_dir) + m.group(2), text)
+
+
+def synced_notebook(path: Path):
+    """The notebook at ``path`` with shared parts rewritten and outputs cleared."""
+    nb = nbformat.read(path, as_version=4)
+    first_code = True
+    for cell in nb["cells"]:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code":
+            if first_code:
+                source = bootstrap_source()
+                first_code = False
+            cell["outputs"] = []
+            cell["execution_count"] = None
+        elif cell["cell_type"] == "markdown":
+            source = _sync_markdown(source, path.name, False, path.parent)
+        cell["source"] = source
+        cell.get("metadata", {}).pop("execution", None)
+    return nb
+
+
+def dump_notebook(nb) -> str:
+    """Serialise a notebook exactly the way Jupyter saves it."""
+    return nbformat.writes(nb) + "\n"
+
+
+def sync(root: Path = ROOT, check_only: bool = False) -> list[str]:
+    """Rewrite the shared parts of every notebook and the README; return the files changed.
+
+    With ``check_only`` nothing is written: the list says which files are out of sync.
+    """
+    changed = []
+    notebooks_dir = root / "notebooks"
+    targets = {path: dump_notebook(synced_notebook(path)) for path in sorted(notebooks_dir.glob("*.ipynb"))}
+    readme = root / "README.md"
+    if readme.is_file():
+        targets[readme] = _sync_markdown(readme.read_text(), None, True, notebooks_dir)
+    for path, text in targets.items():
+        if path.read_text() != text:
+            changed.append(str(path.relative_to(root)))
+            if not check_only:
+                path.write_text(text)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Sync the shared parts of the notebooks and README.")
+    parser.add_argument("--check", action="store_true", help="only report files that are out of sync")
+    args = parser.parse_args(argv)
+    changed = sync(check_only=args.check)
+    verb = "out of sync" if args.check else "rewritten"
+    for name in changed:
+        print(f"{verb}: {name}")
+    if not changed:
+        print("notebooks and README are in sync")
+    return 1 if (args.check and changed) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

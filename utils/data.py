@@ -1,0 +1,268 @@
+"""Data for the course: loaders for the shipped real data sets and synthetic sequence tasks.
+
+Introduced in lesson 00. Real data lives in ``data/`` (see ``data/README.md`` for
+provenance and licences); synthetic tasks are generated here, deterministically for a
+given seed. Conventions:
+
+- sequences are ``(batch, time, features)`` float32 arrays;
+- token sequences (for ``keras.layers.Embedding``) are ``(batch, time)`` float32 arrays of
+  whole numbers — Keras' Embedding and sparse cross-entropy accept them as they are;
+- every generator takes ``n`` (number of sequences), the sequence length and ``seed``
+  (an ``int``, a ``numpy.random.Generator`` or ``None`` for fresh randomness).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+UCR_DATASETS = ("GunPoint", "ItalyPowerDemand", "JapaneseVowels", "ArrowHead")
+
+ADDING_BASELINE_MSE = 1 / 6
+"""MSE of always predicting 1 on the adding problem: Var(U1 + U2) for U ~ Uniform(0, 1)."""
+
+COPY_MEMORY_DIGITS = 10
+"""How many digits the copy-memory task asks the model to remember (Bai et al. 2018)."""
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_positive_float(name: str, value, allow_zero: bool = False) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value}")
+    return value
+
+
+def as_generator(seed) -> np.random.Generator:
+    """Turn ``seed`` (int, Generator or None) into a ``numpy.random.Generator``."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    return np.random.default_rng(_check_int("seed", seed, 0))
+
+
+# --------------------------------------------------------------------------- synthetic tasks
+
+
+def adding_problem(n: int, length: int, seed=None) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter & Schmidhuber 1997), as used by Le et al. 2015.
+
+    Each sequence has two channels: channel 0 holds values drawn from Uniform[0, 1),
+    channel 1 is a 0/1 marker that is 1 on exactly two steps, one in each half of the
+    sequence. The target is the sum of the two marked values.
+
+    Returns ``x`` of shape ``(n, length, 2)`` and ``y`` of shape ``(n, 1)``, float32.
+    Always predicting 1 scores ``ADDING_BASELINE_MSE`` (1/6) on average.
+    """
+    n = _check_int("n", n, 0)
+    length = _check_int("length", length, 2)
+    rng = as_generator(seed)
+    values = rng.random((n, length), dtype=np.float32)
+    half = length // 2
+    first = rng.integers(0, half, size=n)
+    second = rng.integers(half, length, size=n)
+    markers = np.zeros((n, length), dtype=np.float32)
+    rows = np.arange(n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    x = np.stack([values, markers], axis=-1)
+    y = (values[rows, first] + values[rows, second]).astype(np.float32)[:, None]
+    return x, y
+
+
+def copy_memory(n: int, delay: int, seed=None) -> tuple[np.ndarray, np.ndarray]:
+    """The copy-memory task as defined by Bai, Kolter & Koltun 2018 (the TCN paper).
+
+    Input: 10 digits drawn from 1..8, then ``delay - 1`` zeros, then eleven 9s (the
+    delimiter); total length ``delay + 20``. Target: ``delay + 10`` zeros, then the 10
+    digits, so the model must reproduce the digits once the delimiter has been seen.
+    Trained with 10-class cross-entropy over every step.
+
+    Returns token arrays ``x`` and ``y``, both ``(n, delay + 20)`` float32.
+    See :func:`copy_memory_baseline` for the loss of a memoryless model.
+    """
+    n = _check_int("n", n, 0)
+    delay = _check_int("delay", delay, 1)
+    rng = as_generator(seed)
+    digits = rng.integers(1, 9, size=(n, COPY_MEMORY_DIGITS)).astype(np.float32)
+    x = np.concatenate(
+        [digits, np.zeros((n, delay - 1), np.float32), np.full((n, COPY_MEMORY_DIGITS + 1), 9, np.float32)],
+        axis=1,
+    )
+    y = np.concatenate([np.zeros((n, delay + COPY_MEMORY_DIGITS), np.float32), digits], axis=1)
+    return x, y
+
+
+def copy_memory_baseline(delay: int) -> float:
+    """Cross-entropy of the best memoryless strategy on :func:`copy_memory`.
+
+    Predict 0 with certainty everywhere except the last 10 steps, where it guesses
+    uniformly among the 8 digits: ``10 * ln 8 / (delay + 20)``.
+    """
+    delay = _check_int("delay", delay, 1)
+    return COPY_MEMORY_DIGITS * math.log(8) / (delay + 2 * COPY_MEMORY_DIGITS)
+
+
+def delayed_recall(
+    n: int, length: int, lag: int, vocab_size: int = 8, seed=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Delayed recall: at every step, output the token that was seen ``lag`` steps ago.
+
+    Tokens are drawn uniformly from ``0 .. vocab_size - 1`` (chance accuracy is
+    ``1 / vocab_size``). For the first ``lag`` steps there is nothing to recall: their
+    target is 0 and their weight is 0, so pass the weights as ``sample_weight`` to
+    ``fit``/``evaluate`` to score only the steps that have an answer.
+
+    Returns ``x`` (n, length) tokens, ``y`` (n, length) tokens and ``weights``
+    (n, length) of 0/1, all float32.
+    """
+    n = _check_int("n", n, 0)
+    length = _check_int("length", length, 2)
+    lag = _check_int("lag", lag, 0)
+    vocab_size = _check_int("vocab_size", vocab_size, 2)
+    if lag >= length:
+        raise ValueError(f"lag must be smaller than length ({length}), got {lag}")
+    rng = as_generator(seed)
+    x = rng.integers(0, vocab_size, size=(n, length)).astype(np.float32)
+    y = np.zeros_like(x)
+    y[:, lag:] = x[:, : length - lag]
+    weights = np.zeros_like(x)
+    weights[:, lag:] = 1.0
+    return x, y, weights
+
+
+def noisy_sine(
+    n: int, length: int, horizon: int = 1, noise_std: float = 0.1, seed=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sequence regression: forecast a sine wave from a noisy window of it.
+
+    Each sequence is ``sin(2*pi*f*t + phase)`` with a random frequency ``f`` in
+    [0.02, 0.1] cycles per step and a random phase, observed with Gaussian noise of
+    standard deviation ``noise_std``. The target is the next ``horizon`` clean values.
+
+    Returns ``x`` of shape ``(n, length, 1)`` and ``y`` of shape ``(n, horizon)``, float32.
+    """
+    n = _check_int("n", n, 0)
+    length = _check_int("length", length, 2)
+    horizon = _check_int("horizon", horizon, 1)
+    noise_std = _check_positive_float("noise_std", noise_std, allow_zero=True)
+    rng = as_generator(seed)
+    freq = rng.uniform(0.02, 0.1, size=(n, 1))
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+    t = np.arange(length + horizon)[None, :]
+    clean = np.sin(2 * np.pi * freq * t + phase)
+    x = clean[:, :length] + rng.normal(0.0, noise_std, size=(n, length))
+    return x[..., None].astype(np.float32), clean[:, length:].astype(np.float32)
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A classification data set with its train/test split.
+
+    ``x_*`` are float32 arrays (``(n, time, channels)`` for series, ``(n, 8, 8)`` for
+    digits), ``y_*`` int64 class indices into ``class_names``. For unequal-length series
+    ``lengths_*`` give each series' true length (the rest is zero padding).
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+    lengths_train: np.ndarray | None = None
+    lengths_test: np.ndarray | None = None
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def summary(self) -> str:
+        """One line: name, split sizes, input shape and classes."""
+        return (
+            f"{self.name}: {len(self.x_train)} train / {len(self.x_test)} test, "
+            f"input {self.x_train.shape[1:]}, {self.num_classes} classes"
+        )
+
+
+def _load_npz(name: str) -> dict[str, np.ndarray]:
+    path = DATA_DIR / f"{name}.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing; it ships with the course (see data/README.md)")
+    with np.load(path) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+def load_ucr(name: str) -> Dataset:
+    """Load one shipped UCR/UEA data set with its published train/test split.
+
+    ``name`` is one of ``UCR_DATASETS``. Series are ``(n, time, channels)`` float32;
+    JapaneseVowels' series have unequal lengths and are zero-padded at the end (its
+    ``lengths_train``/``lengths_test`` give the true lengths).
+    """
+    if name not in UCR_DATASETS:
+        raise ValueError(f"unknown data set {name!r}; expected one of {', '.join(UCR_DATASETS)}")
+    arrays = _load_npz(name)
+    return Dataset(
+        name=name,
+        x_train=arrays["x_train"].astype(np.float32),
+        y_train=arrays["y_train"].astype(np.int64),
+        x_test=arrays["x_test"].astype(np.float32),
+        y_test=arrays["y_test"].astype(np.int64),
+        class_names=tuple(str(c) for c in arrays["class_names"]),
+        lengths_train=arrays.get("lengths_train"),
+        lengths_test=arrays.get("lengths_test"),
+    )
+
+
+def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+    """The 8x8 handwritten digits (scikit-learn's copy of the UCI set), split stratified.
+
+    Pixels are scaled from 0..16 to [0, 1]. Images are ``(n, 8, 8)`` float32; add a
+    channel axis for Conv2D, or read the 8 rows as a sequence of 8 steps for an RNN.
+    The split is stratified by class and fixed by ``seed``.
+    """
+    test_fraction = _check_positive_float("test_fraction", test_fraction)
+    if test_fraction >= 1:
+        raise ValueError(f"test_fraction must be between 0 and 1 (exclusive), got {test_fraction}")
+    rng = as_generator(seed)
+    arrays = _load_npz("digits")
+    images = arrays["images"].astype(np.float32) / 16.0
+    labels = arrays["labels"].astype(np.int64)
+    test_index = []
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        test_index.extend(members[: round(len(members) * test_fraction)])
+    is_test = np.zeros(len(labels), bool)
+    is_test[test_index] = True
+    return Dataset(
+        name="digits",
+        x_train=images[~is_test],
+        y_train=labels[~is_test],
+        x_test=images[is_test],
+        y_test=labels[is_test],
+        class_names=tuple(str(d) for d in range(10)),
+    )

@@ -1,0 +1,224 @@
+"""Plotting helpers with one consistent style. Each returns the matplotlib Figure.
+
+Introduced in lesson 00: training curves (:func:`plot_history`), grids of images or
+feature maps (:func:`plot_image_grid`), a heat map of a quantity over time steps
+(:func:`plot_sequence_heatmap`) and a comparison chart (:func:`plot_comparison`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+COURSE_STYLE = {
+    "figure.figsize": (7.0, 4.0),
+    "figure.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "image.cmap": "viridis",
+}
+
+# One colour per model family, used everywhere so a model looks the same in every lesson.
+MODEL_COLORS = {
+    "cnn": "#1f77b4",
+    "conv": "#1f77b4",
+    "tcn": "#17becf",
+    "dilated": "#17becf",
+    "rnn": "#d62728",
+    "simplernn": "#d62728",
+    "lstm": "#2ca02c",
+    "gru": "#9467bd",
+    "hybrid": "#ff7f0e",
+    "baseline": "#7f7f7f",
+}
+
+
+def use_course_style() -> None:
+    """Apply the course's matplotlib style (called by ``runtime.setup``)."""
+    plt.rcParams.update(COURSE_STYLE)
+
+
+def color_for(name: str, index: int = 0) -> str:
+    """The course colour for a model name (by family keyword), else a cycle colour."""
+    key = name.lower().replace(" ", "").replace("-", "").replace("_", "")
+    for family, color in MODEL_COLORS.items():
+        if family in key:
+            return color
+    return f"C{index % 10}"
+
+
+def _history_dict(history) -> dict[str, list[float]]:
+    """Accept a Keras ``History`` or a plain ``{metric: values}`` mapping."""
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, Mapping) or not logs:
+        raise ValueError("history must be a keras History or a non-empty {metric: values} mapping")
+    return {key: list(values) for key, values in logs.items()}
+
+
+def plot_history(histories, metrics: Sequence[str] | None = None, title: str = "Training curves",
+                 log_scale: Sequence[str] = ("loss",), baselines: Mapping[str, float] | None = None):
+    """Training curves: one panel per metric, train solid and validation dashed.
+
+    ``histories`` is one Keras ``History`` (or ``{metric: values}`` dict) or a mapping
+    ``{model name: history}``. ``metrics`` defaults to every non-validation key of the
+    first history. ``baselines`` draws labelled horizontal lines, e.g. ``{"predict 1": 1/6}``
+    on the loss panel.
+    """
+    single = hasattr(histories, "history") or (
+        isinstance(histories, Mapping)
+        and all(isinstance(v, (list, tuple, np.ndarray)) for v in histories.values())
+    )
+    if single:
+        runs = {"model": _history_dict(histories)}
+    elif isinstance(histories, Mapping) and histories:
+        runs = {name: _history_dict(h) for name, h in histories.items()}
+    else:
+        raise ValueError("histories must be a History, a {metric: values} dict or a {name: history} dict")
+    first = next(iter(runs.values()))
+    metrics = list(metrics or [k for k in first if not k.startswith("val_") and k != "learning_rate"])
+    for metric in metrics:
+        missing = [name for name, logs in runs.items() if metric not in logs]
+        if missing:
+            raise ValueError(f"metric {metric!r} not in history of {missing}; available: {sorted(first)}")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 3.8), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for i, (name, logs) in enumerate(runs.items()):
+            color = color_for(name, i)
+            epochs = np.arange(1, len(logs[metric]) + 1)
+            label = name if len(runs) > 1 else "train"
+            ax.plot(epochs, logs[metric], color=color, label=f"{label} (train)" if len(runs) > 1 else label)
+            if f"val_{metric}" in logs:
+                val_label = f"{name} (validation)" if len(runs) > 1 else "validation"
+                ax.plot(epochs, logs[f"val_{metric}"], color=color, linestyle="--", label=val_label)
+        if metric == "loss":
+            for name, value in (baselines or {}).items():
+                ax.axhline(value, color="black", linestyle=":", linewidth=1, label=name)
+        if metric in log_scale:
+            values = np.concatenate([np.asarray(v, float) for logs in runs.values()
+                                     for k, v in logs.items() if k in (metric, f"val_{metric}")])
+            if np.all(values[np.isfinite(values)] > 0):
+                ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric.replace("_", " "))
+        ax.set_title(metric.replace("_", " "))
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8,
+                    title: str = "Images", cmap: str = "gray", channels_last: bool = False):
+    """A grid of small images, e.g. digits, conv filters or feature maps.
+
+    ``images`` is ``(n, height, width)``; with ``channels_last=True`` a single
+    ``(height, width, channels)`` feature map is shown one channel per panel.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if channels_last:
+        if images.ndim != 3:
+            raise ValueError(f"channels_last expects (height, width, channels), got shape {images.shape}")
+        images = np.moveaxis(images, -1, 0)
+    if images.ndim != 3:
+        raise ValueError(f"images must have shape (n, height, width), got {images.shape}")
+    if ncols < 1:
+        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"titles has {len(titles)} entries for {len(images)} images")
+    count = len(images)
+    ncols = min(ncols, max(count, 1))
+    nrows = max(1, int(np.ceil(count / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.3 * ncols, 1.4 * nrows + 0.5), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        if i < count:
+            ax.imshow(images[i], cmap=cmap)
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=8)
+        else:
+            ax.axis("off")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_sequence_heatmap(values, title: str = "Over time", ylabel: str = "unit",
+                          colorbar_label: str = "value", cmap: str = "RdBu_r", symmetric: bool = True,
+                          xlabel: str = "time step"):
+    """Heat map of a quantity over time steps, e.g. hidden states or gate activations.
+
+    ``values`` is ``(rows, time)``: one row per unit (or channel, or model), one column
+    per time step. With ``symmetric`` the colour scale is centred on zero.
+    """
+    values = np.asarray(values, dtype=np.float32)
+    if values.ndim != 2:
+        raise ValueError(f"values must be 2-D (rows, time), got shape {values.shape}")
+    limit = float(np.nanmax(np.abs(values))) or 1.0
+    fig, ax = plt.subplots(figsize=(8, 0.25 * values.shape[0] + 2))
+    image = ax.imshow(values, aspect="auto", cmap=cmap, interpolation="nearest",
+                      vmin=-limit if symmetric else None, vmax=limit if symmetric else None)
+    ax.grid(False)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label=colorbar_label)
+    fig.tight_layout()
+    return fig
+
+
+def plot_comparison(results: Mapping, kind: str = "bar", title: str = "Comparison",
+                    xlabel: str = "", ylabel: str = "value", reference_lines: Mapping[str, float] | None = None,
+                    log_x: bool = False, log_y: bool = False):
+    """Compare models: grouped bars or lines, with optional labelled reference lines.
+
+    ``results`` maps a series name to either one number or ``{x: value}``. With
+    ``kind="bar"`` the x keys become groups (one bar per series in each group); with
+    ``kind="line"`` they must be numbers and each series is a line, e.g. accuracy vs lag.
+    ``reference_lines`` draws horizontal lines such as ``{"chance": 1/8}``.
+    """
+    if kind not in ("bar", "line"):
+        raise ValueError(f"kind must be 'bar' or 'line', got {kind!r}")
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError("results must be a non-empty mapping {series: value or {x: value}}")
+    series = {name: dict(v) if isinstance(v, Mapping) else {"": v} for name, v in results.items()}
+    fig, ax = plt.subplots()
+    if kind == "bar":
+        groups = list(dict.fromkeys(x for values in series.values() for x in values))
+        width = 0.8 / len(series)
+        for i, (name, values) in enumerate(series.items()):
+            positions = np.arange(len(groups)) + (i - (len(series) - 1) / 2) * width
+            heights = [values.get(g, np.nan) for g in groups]
+            bars = ax.bar(positions, heights, width, label=name, color=color_for(name, i))
+            ax.bar_label(bars, fmt="%.3g", fontsize=8)
+        ax.set_xticks(np.arange(len(groups)), [str(g) for g in groups])
+    else:
+        for i, (name, values) in enumerate(series.items()):
+            try:
+                xs = np.array(list(values), dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(f"line charts need numeric x values; series {name!r} has {list(values)}") from None
+            order = np.argsort(xs)
+            ax.plot(xs[order], np.array(list(values.values()), float)[order], marker="o",
+                    label=name, color=color_for(name, i))
+    for j, (name, value) in enumerate((reference_lines or {}).items()):
+        ax.axhline(value, color="black", linestyle=[":", "--", "-."][j % 3], linewidth=1, label=name)
+    if log_x:
+        ax.set_xscale("log", base=2)
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
