@@ -56,3 +56,11 @@ def test_fresh_process_start_up_is_quiet():
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "", result.stderr
     assert result.stdout.startswith("keras 3.")
+
+
+def test_course_seed_overrides_the_lesson_seed(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_SEED", "3")
+    assert runtime.setup(seed=42).seed == 3
+    monkeypatch.setenv("COURSE_SEED", "three")
+    with pytest.raises(ValueError, match="COURSE_SEED must be a non-negative integer"):
+        runtime.setup(seed=42)

@@ -48,6 +48,36 @@ def _copy_memory_baseline_500() -> float:
     return data.copy_memory_baseline(500)
 
 
+def _conv_stack_shape() -> tuple[int, int, int]:
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    inputs = keras.Input((28, 28, 1))
+    h = keras.layers.Conv2D(8, 3, padding="valid")(inputs)
+    h = keras.layers.MaxPooling2D(2)(h)
+    h = keras.layers.Conv2D(16, 3, strides=2, padding="same")(h)
+    return tuple(int(d) for d in h.shape[1:])
+
+
+def _layer_params(build) -> Callable[[], int]:
+    def count() -> int:
+        from utils.runtime import import_keras
+
+        keras = import_keras()
+        layer, input_shape = build(keras)
+        return keras.Sequential([keras.Input(input_shape), layer]).count_params()
+
+    return count
+
+
+def _rnn_sequence_shape() -> tuple[int, int]:
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    out = keras.layers.SimpleRNN(16, return_sequences=True)(keras.Input((100, 3)))
+    return tuple(int(d) for d in out.shape[1:])
+
+
 EXERCISES: dict[str, Exercise] = {
     "00.1": Exercise(
         "Estimate the MSE of always predicting 1 on 100,000 adding-problem sequences of length 50.",
@@ -65,6 +95,27 @@ EXERCISES: dict[str, Exercise] = {
         _copy_memory_baseline_500,
         "Only the last 10 of T+20 steps are uncertain, each a uniform guess among 8 digits.",
         rel_tol=1e-3,
+    ),
+    "01.1": Exercise(
+        "Output shape (height, width, channels) of Conv2D(8, 3, 'valid') -> MaxPooling2D(2) -> "
+        "Conv2D(16, 3, strides=2, 'same') on a 28x28x1 image?",
+        _conv_stack_shape,
+        "valid: n - k + 1; pooling by 2: n // 2; same with stride 2: ceil(n / 2); channels = filters.",
+    ),
+    "01.2": Exercise(
+        "How many parameters does SimpleRNN(32) have when it reads 10 features per step?",
+        _layer_params(lambda keras: (keras.layers.SimpleRNN(32), (None, 10))),
+        "W is features x units, U is units x units, plus one bias per unit.",
+    ),
+    "01.3": Exercise(
+        "How many parameters does Conv1D(64, kernel_size=5) have on a 12-channel series?",
+        _layer_params(lambda keras: (keras.layers.Conv1D(64, 5), (None, 12))),
+        "Each filter has kernel_size x in_channels weights and one bias.",
+    ),
+    "01.4": Exercise(
+        "Output shape (time, units) of SimpleRNN(16, return_sequences=True) reading 100 steps of 3 features?",
+        _rnn_sequence_shape,
+        "return_sequences=True keeps one state per time step.",
     ),
 }
 

@@ -164,7 +164,7 @@ def plot_sequence_heatmap(values, title: str = "Over time", ylabel: str = "unit"
     if values.ndim != 2:
         raise ValueError(f"values must be 2-D (rows, time), got shape {values.shape}")
     limit = float(np.nanmax(np.abs(values))) or 1.0
-    fig, ax = plt.subplots(figsize=(8, 0.25 * values.shape[0] + 2))
+    fig, ax = plt.subplots(figsize=(8, min(0.15 * values.shape[0] + 2, 6)))
     image = ax.imshow(values, aspect="auto", cmap=cmap, interpolation="nearest",
                       vmin=-limit if symmetric else None, vmax=limit if symmetric else None)
     ax.grid(False)

@@ -180,7 +180,15 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = 
 
     Returns a :class:`RuntimeInfo`; with ``verbose`` it also prints it as one line, e.g.
     ``keras 3.15.1 on tensorflow 2.21.0 | device: CPU (2 cores) | ... | seed 42``.
+
+    The environment variable ``COURSE_SEED`` overrides ``seed``, so a whole lesson (or
+    ``COURSE_SEED=1 make course``) can be re-run with another seed without editing it.
     """
+    if os.environ.get("COURSE_SEED", "").strip():
+        try:
+            seed = int(os.environ["COURSE_SEED"])
+        except ValueError:
+            raise ValueError(f"COURSE_SEED must be a non-negative integer, got {os.environ['COURSE_SEED']!r}") from None
     keras = import_keras()
     seed_everything(seed, deterministic=deterministic)
     from utils import plots

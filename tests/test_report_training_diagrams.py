@@ -1,0 +1,66 @@
+"""Unit tests of utils.report, utils.training and utils.diagrams."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from utils import diagrams, report, training
+from utils.runtime import import_keras, seed_everything
+
+keras = import_keras()
+
+
+def test_table_markdown_and_text():
+    table = report.Table(["name", "value|bar"], [["a", 0.123456], ["b|c", 2]])
+    md = table._repr_markdown_()
+    assert md.splitlines()[0] == "| name | value\\|bar |"
+    assert "| a | 0.1235 |" in md and "b\\|c" in md
+    assert str(table).splitlines()[1].startswith("a ")
+
+
+def test_table_rejects_ragged_rows():
+    with pytest.raises(ValueError, match="rows \\[1\\] do not have 2 columns"):
+        report.Table(["a", "b"], [[1, 2], [3]])
+
+
+def test_layer_table_lists_shapes_and_params():
+    inputs = keras.Input((8, 3))
+    outputs = keras.layers.Dense(2)(keras.layers.Conv1D(4, 3, name="conv")(inputs))
+    table = report.layer_table(keras.Model(inputs, outputs))
+    assert ["conv", "Conv1D", "(6, 4)", "40"] in table.rows
+    assert table.rows[-1] == ["total", "", "", "50"]
+
+
+def test_compile_and_fit_trains_and_reports_progress(capsys):
+    seed_everything(0)
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs), name="probe")
+    history = training.compile_and_fit(model, x, y, epochs=4, learning_rate=0.05, progress_every=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("  probe epoch 2/4: accuracy")
+    assert history.seconds > 0 and history.history["loss"][-1] < history.history["loss"][0]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"epochs": 0}, "epochs must be a positive integer"),
+    ({"learning_rate": 0}, "learning_rate must be > 0"),
+])
+def test_compile_and_fit_bad_arguments(kwargs, message):
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    with pytest.raises(ValueError, match=message):
+        training.compile_and_fit(model, np.zeros((4, 2)), np.zeros(4), **kwargs)
+    with pytest.raises(ValueError, match="same number of examples"):
+        training.compile_and_fit(model, np.zeros((4, 2)), np.zeros(3))
+
+
+def test_unrolled_rnn_diagram():
+    fig = diagrams.draw_unrolled_rnn(3)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "W, U, b\n(shared)" in texts and texts.count("W, U, b\n(shared)") == 1
+    assert sum("step" in t for t in texts) == 3 and fig.axes[0].get_title()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="steps must be an integer from 1 to 8"):
+        diagrams.draw_unrolled_rnn(0)

@@ -1,0 +1,49 @@
+"""Tables for notebooks: markdown tables and a per-layer summary of a Keras model.
+
+Introduced in lesson 01.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class Table:
+    """A table that renders as markdown in Jupyter and as aligned text when printed."""
+
+    def __init__(self, headers: Sequence[str], rows: Sequence[Sequence]):
+        self.headers = [str(h) for h in headers]
+        self.rows = [[_fmt(v) for v in row] for row in rows]
+        bad = [i for i, row in enumerate(self.rows) if len(row) != len(self.headers)]
+        if bad:
+            raise ValueError(f"rows {bad} do not have {len(self.headers)} columns like the headers")
+
+    def _repr_markdown_(self) -> str:
+        lines = ["| " + " | ".join(h.replace("|", "\\|") for h in self.headers) + " |", "|" + "---|" * len(self.headers)]
+        lines += ["| " + " | ".join(v.replace("|", "\\|") for v in row) + " |" for row in self.rows]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        widths = [max(len(r[i]) for r in [self.headers, *self.rows]) for i in range(len(self.headers))]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(self.headers, widths))]
+        lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in self.rows]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def layer_table(model) -> Table:
+    """One row per layer of a Keras model: name, type, output shape (without batch), parameters."""
+    rows = []
+    for layer in model.layers:
+        shape = getattr(layer, "output", None)
+        shape = tuple(shape.shape[1:]) if shape is not None else "?"
+        rows.append([layer.name, type(layer).__name__, shape, layer.count_params()])
+    rows.append(["total", "", "", model.count_params()])
+    return Table(["layer", "type", "output shape", "parameters"], rows)

@@ -1,0 +1,129 @@
+"""Layers written from scratch in NumPy, to compare with Keras' own.
+
+Introduced in lesson 01 (convolution, max pooling, the simple recurrent layer). Every
+function takes the same weight layout as the Keras layer, so a layer's
+``get_weights()`` can be passed straight in and the outputs compared:
+
+    kernel, bias = conv_layer.get_weights()
+    conv2d(x, kernel, bias, stride=1, padding="same")  # == conv_layer(x)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PADDINGS = ("valid", "same")
+
+
+def _check_padding(padding: str) -> None:
+    if padding not in PADDINGS:
+        raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
+
+
+def _check_positive(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def output_length(size: int, window: int, stride: int = 1, padding: str = "valid") -> int:
+    """Output length of a convolution or pooling along one axis (Keras' rule)."""
+    _check_padding(padding)
+    size, window, stride = (_check_positive(n, v) for n, v in (("size", size), ("window", window), ("stride", stride)))
+    if padding == "same":
+        return -(-size // stride)
+    if window > size:
+        raise ValueError(f"a window of {window} does not fit in {size} steps with padding='valid'")
+    return (size - window) // stride + 1
+
+
+def same_padding(size: int, window: int, stride: int) -> tuple[int, int]:
+    """Zeros added (before, after) along one axis for padding='same'; the extra one goes after."""
+    total = max((output_length(size, window, stride, "same") - 1) * stride + window - size, 0)
+    return total // 2, total - total // 2
+
+
+def _pad_2d(x: np.ndarray, window: tuple[int, int], stride: int, padding: str, value: float) -> np.ndarray:
+    if padding == "valid":
+        return x
+    rows = same_padding(x.shape[1], window[0], stride)
+    cols = same_padding(x.shape[2], window[1], stride)
+    return np.pad(x, ((0, 0), rows, cols, (0, 0)), constant_values=value)
+
+
+def _windows(x: np.ndarray, window: tuple[int, int], stride: int) -> np.ndarray:
+    """All (kh, kw) patches of x (batch, H, W, C) at the given stride: (batch, oh, ow, kh, kw, C)."""
+    patches = np.lib.stride_tricks.sliding_window_view(x, window, axis=(1, 2))  # (b, H', W', C, kh, kw)
+    patches = patches[:, ::stride, ::stride]
+    return np.moveaxis(patches, 3, -1)
+
+
+def conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = None, stride: int = 1,
+           padding: str = "valid") -> np.ndarray:
+    """2-D convolution (cross-correlation, as in every deep learning library), channels last.
+
+    ``x``: (batch, height, width, in_channels); ``kernel``: (kh, kw, in_channels, filters),
+    Keras' layout; ``bias``: (filters,). Returns (batch, out_h, out_w, filters), where each
+    output is the sum over a kh x kw x in_channels patch times the kernel, plus the bias.
+    """
+    x, kernel = np.asarray(x, np.float64), np.asarray(kernel, np.float64)
+    if x.ndim != 4:
+        raise ValueError(f"x must be (batch, height, width, channels), got shape {x.shape}")
+    if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
+        raise ValueError(f"kernel must be (kh, kw, {x.shape[3]}, filters) for this input, got {kernel.shape}")
+    stride = _check_positive("stride", stride)
+    _check_padding(padding)
+    window = kernel.shape[:2]
+    for axis, k in zip((1, 2), window):
+        output_length(x.shape[axis], k, stride, padding)  # validates that the window fits
+    patches = _windows(_pad_2d(x, window, stride, padding, 0.0), window, stride)
+    out = np.einsum("bhwijc,ijcf->bhwf", patches, kernel)
+    if bias is not None:
+        out = out + np.asarray(bias, np.float64)
+    return out.astype(np.float32)
+
+
+def max_pool2d(x: np.ndarray, pool_size: int = 2, stride: int | None = None, padding: str = "valid") -> np.ndarray:
+    """2-D max pooling, channels last, like ``keras.layers.MaxPooling2D``.
+
+    ``x``: (batch, height, width, channels). ``stride`` defaults to ``pool_size``.
+    """
+    x = np.asarray(x, np.float64)
+    if x.ndim != 4:
+        raise ValueError(f"x must be (batch, height, width, channels), got shape {x.shape}")
+    pool_size = _check_positive("pool_size", pool_size)
+    stride = _check_positive("stride", pool_size if stride is None else stride)
+    _check_padding(padding)
+    for axis in (1, 2):
+        output_length(x.shape[axis], pool_size, stride, padding)
+    window = (pool_size, pool_size)
+    patches = _windows(_pad_2d(x, window, stride, padding, -np.inf), window, stride)
+    return patches.max(axis=(3, 4)).astype(np.float32)
+
+
+def simple_rnn(x: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray, bias: np.ndarray,
+               return_sequences: bool = False, initial_state: np.ndarray | None = None,
+               activation=np.tanh) -> np.ndarray:
+    """A simple recurrent layer: h_t = tanh(x_t W + h_{t-1} U + b), one step after another.
+
+    ``x``: (batch, time, features); ``kernel`` W: (features, units); ``recurrent_kernel``
+    U: (units, units); ``bias`` b: (units,) — the order of ``SimpleRNN.get_weights()``.
+    Returns the last state (batch, units), or every state (batch, time, units).
+    """
+    x = np.asarray(x, np.float64)
+    if x.ndim != 3 or x.shape[1] < 1:
+        raise ValueError(f"x must be (batch, time >= 1, features), got shape {x.shape}")
+    kernel, recurrent_kernel, bias = (np.asarray(a, np.float64) for a in (kernel, recurrent_kernel, bias))
+    units = recurrent_kernel.shape[0]
+    if kernel.shape != (x.shape[2], units) or recurrent_kernel.shape != (units, units) or bias.shape != (units,):
+        raise ValueError(
+            f"expected kernel ({x.shape[2]}, units), recurrent_kernel (units, units), bias (units,); got "
+            f"{kernel.shape}, {recurrent_kernel.shape}, {bias.shape}"
+        )
+    h = np.zeros((x.shape[0], units)) if initial_state is None else np.asarray(initial_state, np.float64)
+    states = []
+    for t in range(x.shape[1]):  # the recurrence: step t needs the state of step t - 1
+        h = activation(x[:, t] @ kernel + h @ recurrent_kernel + bias)
+        states.append(h)
+    out = np.stack(states, axis=1) if return_sequences else h
+    return out.astype(np.float32)

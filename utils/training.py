@@ -1,0 +1,60 @@
+"""One training harness for every model in a comparison, with compact progress lines.
+
+Introduced in lesson 01. Comparing architectures is only fair when they are compiled and
+trained the same way; :func:`compile_and_fit` is that single place.
+"""
+
+from __future__ import annotations
+
+import time
+
+from utils.runtime import import_keras
+
+keras = import_keras()
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """Print one line every ``every`` epochs (and after the last): metrics and elapsed time."""
+
+    def __init__(self, name: str, epochs: int, every: int):
+        super().__init__()
+        self.name, self.epochs, self.every = name, epochs, max(1, every)
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
+        if done % self.every and done != self.epochs:
+            return
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in (logs or {}).items() if k != "learning_rate")
+        print(f"  {self.name} epoch {done}/{self.epochs}: {metrics} ({time.perf_counter() - self.start:.1f} s)",
+              flush=True)
+
+
+def compile_and_fit(model, x, y, *, epochs: int = 10, learning_rate: float = 1e-3, batch_size: int = 32,
+                    loss: str = "sparse_categorical_crossentropy", metrics=("accuracy",),
+                    validation_data=None, validation_split: float = 0.0, clipnorm: float | None = None,
+                    sample_weight=None, progress_every: int | None = None, verbose: int = 0):
+    """Compile ``model`` with Adam and fit it; return the History, with ``history.seconds`` added.
+
+    Every comparison in the course trains its models through this function with the
+    same arguments. A progress line is printed every ``progress_every`` epochs (default:
+    five lines per run; 0 turns them off).
+    """
+    if not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same number of examples, got {len(x)} and {len(y)}")
+    optimizer = keras.optimizers.Adam(learning_rate, clipnorm=clipnorm)
+    model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
+    every = max(1, epochs // 5) if progress_every is None else progress_every
+    callbacks = [EpochProgress(model.name, epochs, every)] if every else []
+    start = time.perf_counter()
+    history = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
+                        validation_split=validation_split, sample_weight=sample_weight,
+                        callbacks=callbacks, verbose=verbose)
+    history.seconds = time.perf_counter() - start
+    return history
