@@ -101,6 +101,7 @@ GENERATORS = {
     "copy": lambda n, seed: data.copy_memory(n, 8, seed=seed),
     "recall": lambda n, seed: data.delayed_recall(n, 16, 3, seed=seed),
     "sine": lambda n, seed: data.noisy_sine(n, 16, seed=seed),
+    "marker": lambda n, seed: data.marker_seen(n, 16, seed=seed),
 }
 
 

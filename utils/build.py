@@ -179,10 +179,10 @@ def build_course(notebooks_dir: Path, out_dir: Path, only: list[str] | None = No
         nbformat.write(nb, out_dir / "notebooks" / path.name)
         (out_dir / "html" / f"{path.stem}.html").write_text(to_html(nb))
         if not result.ok:
-            log(f"FAILED after {result.seconds:.1f} s")
+            log(f"FAILED after {result.seconds:.1f} s", flush=True)
             break
         noise = f" ({result.noise_lines} lines of TensorFlow start-up noise)" if result.noise_lines else ""
-        log(f"ok in {result.seconds:.1f} s{noise}")
+        log(f"ok in {result.seconds:.1f} s{noise}", flush=True)
     write_index(out_dir, results, notebooks)
     return results
 

@@ -151,6 +151,27 @@ def delayed_recall(
     return x, y, weights
 
 
+def marker_seen(n: int, length: int, vocab_size: int = 8, seed=None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step latch: has the marker token (0) appeared at this step or before?
+
+    Each sequence holds distractor tokens drawn from ``1 .. vocab_size - 1`` and the
+    marker 0 at exactly one position, uniform over the sequence; the target at step t is 1
+    from the marker on. Answering needs memory reaching back to the start of the sequence,
+    however long it is, so a causal CNN fails once the marker is older than its field.
+
+    Returns ``x`` tokens and ``y`` 0/1 targets, both ``(n, length)`` float32.
+    """
+    n = _check_int("n", n, 0)
+    length = _check_int("length", length, 2)
+    vocab_size = _check_int("vocab_size", vocab_size, 2)
+    rng = as_generator(seed)
+    x = rng.integers(1, vocab_size, size=(n, length)).astype(np.float32)
+    position = rng.integers(0, length, size=n)
+    x[np.arange(n), position] = 0.0
+    y = (np.arange(length)[None, :] >= position[:, None]).astype(np.float32)
+    return x, y
+
+
 def noisy_sine(
     n: int, length: int, horizon: int = 1, noise_std: float = 0.1, seed=None
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -78,6 +78,21 @@ def _rnn_sequence_shape() -> tuple[int, int]:
     return tuple(int(d) for d in out.shape[1:])
 
 
+def _pooled_stack_field() -> int:
+    from utils.memory import receptive_field
+    from utils.runtime import import_keras
+
+    layers = import_keras().layers
+    return receptive_field([layers.Conv1D(4, 3), layers.MaxPooling1D(2), layers.Conv1D(4, 3),
+                            layers.MaxPooling1D(2), layers.Conv1D(4, 3)])
+
+
+def _layers_for_lag_100() -> int:
+    from utils.memory import conv_stack_field
+
+    return next(n for n in range(1, 20) if conv_stack_field(3, [2**i for i in range(n)]) >= 101)
+
+
 EXERCISES: dict[str, Exercise] = {
     "00.1": Exercise(
         "Estimate the MSE of always predicting 1 on 100,000 adding-problem sequences of length 50.",
@@ -116,6 +131,26 @@ EXERCISES: dict[str, Exercise] = {
         "Output shape (time, units) of SimpleRNN(16, return_sequences=True) reading 100 steps of 3 features?",
         _rnn_sequence_shape,
         "return_sequences=True keeps one state per time step.",
+    ),
+    "02.1": Exercise(
+        "Receptive field of causal Conv1D layers with kernel 2 and dilations 1, 2, 4, ..., 64?",
+        lambda: __import__("utils.memory", fromlist=["conv_stack_field"]).conv_stack_field(2, [1, 2, 4, 8, 16, 32, 64]),
+        "1 + (kernel_size - 1) * (sum of the dilations).",
+    ),
+    "02.2": Exercise(
+        "Receptive field of Conv1D(3) -> MaxPooling1D(2) -> Conv1D(3) -> MaxPooling1D(2) -> Conv1D(3)?",
+        _pooled_stack_field,
+        "Each layer adds (window - 1) x jump, where jump is the product of the strides before it.",
+    ),
+    "02.3": Exercise(
+        "Fewest kernel-3 causal layers with dilations 1, 2, 4, ... that see 100 steps back?",
+        _layers_for_lag_100,
+        "Seeing 100 steps back means a field of at least 101; n layers give 1 + 2 * (2**n - 1).",
+    ),
+    "02.4": Exercise(
+        "Largest lag in (1, 2, 4, 8, 16, 32) that the field-5 CNN recalls?",
+        lambda: max(k for k in (1, 2, 4, 8, 16, 32) if k < 5),
+        "A field of 5 covers the current step and the 4 before it.",
     ),
 }
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from utils.runtime import import_keras
 
 keras = import_keras()
@@ -32,15 +34,33 @@ class EpochProgress(keras.callbacks.Callback):
               flush=True)
 
 
+class StopWhenMastered(keras.callbacks.Callback):
+    """Stop training once a training metric reaches ``threshold`` (e.g. accuracy 0.99).
+
+    Lets a grid of runs share one epoch budget without spending it on solved tasks.
+    """
+
+    def __init__(self, metric: str = "accuracy", threshold: float = 0.99):
+        super().__init__()
+        self.metric, self.threshold = metric, threshold
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (logs or {}).get(self.metric, -np.inf) >= self.threshold:
+            self.model.stop_training = True
+
+
 def compile_and_fit(model, x, y, *, epochs: int = 10, learning_rate: float = 1e-3, batch_size: int = 32,
                     loss: str = "sparse_categorical_crossentropy", metrics=("accuracy",),
                     validation_data=None, validation_split: float = 0.0, clipnorm: float | None = None,
-                    sample_weight=None, progress_every: int | None = None, verbose: int = 0):
+                    sample_weight=None, stop_at: float | None = None, progress_every: int | None = None,
+                    verbose: int = 0):
     """Compile ``model`` with Adam and fit it; return the History, with ``history.seconds`` added.
 
     Every comparison in the course trains its models through this function with the
     same arguments. A progress line is printed every ``progress_every`` epochs (default:
-    five lines per run; 0 turns them off).
+    five lines per run; 0 turns them off). With ``sample_weight`` the metrics are weighted
+    too, so steps of weight 0 do not count. ``stop_at`` ends training early once the
+    first metric reaches that value on the training data.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -49,9 +69,14 @@ def compile_and_fit(model, x, y, *, epochs: int = 10, learning_rate: float = 1e-
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same number of examples, got {len(x)} and {len(y)}")
     optimizer = keras.optimizers.Adam(learning_rate, clipnorm=clipnorm)
-    model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
+    if sample_weight is None:
+        model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
+    else:
+        model.compile(optimizer=optimizer, loss=loss, weighted_metrics=list(metrics))
     every = max(1, epochs // 5) if progress_every is None else progress_every
     callbacks = [EpochProgress(model.name, epochs, every)] if every else []
+    if stop_at is not None:
+        callbacks.append(StopWhenMastered(metrics[0], stop_at))
     start = time.perf_counter()
     history = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                         validation_split=validation_split, sample_weight=sample_weight,

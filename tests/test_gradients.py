@@ -1,0 +1,69 @@
+"""Unit tests of utils.gradients: gradients through time against finite differences."""
+
+import numpy as np
+import pytest
+
+from utils import gradients
+from utils.runtime import import_keras, seed_everything
+
+keras = import_keras()
+
+
+def _tiny_rnn(units=3, time=6, features=2):
+    seed_everything(0)
+    inputs = keras.Input((time, features))
+    outputs = keras.layers.Dense(1)(keras.layers.SimpleRNN(units)(inputs))
+    return keras.Model(inputs, outputs)
+
+
+def test_output_gradient_matches_finite_differences():
+    model = _tiny_rnn()
+    x = np.random.default_rng(0).normal(size=(2, 6, 2))
+    expected = gradients.finite_difference_norms(
+        lambda xx: float(np.sum(keras.ops.convert_to_numpy(model(xx.astype("float32"))))), x, eps=1e-2)
+    np.testing.assert_allclose(gradients.input_gradient_norms(model, x), expected, rtol=2e-2, atol=1e-4)
+
+
+def test_loss_gradient_matches_finite_differences():
+    model = _tiny_rnn()
+    x = np.random.default_rng(1).normal(size=(3, 6, 2))
+    y = np.array([[0.5], [-1.0], [2.0]])
+
+    def summed_loss(xx):
+        return float(((keras.ops.convert_to_numpy(model(xx.astype("float32"))) - y) ** 2).sum())
+
+    expected = gradients.finite_difference_norms(summed_loss, x, eps=1e-2)
+    np.testing.assert_allclose(gradients.input_gradient_norms(model, x, y, loss="mse"), expected, rtol=2e-2, atol=1e-4)
+
+
+def test_future_inputs_have_no_gradient_in_a_causal_read():
+    seed_everything(0)
+    inputs = keras.Input((8, 1))
+    states = keras.layers.SimpleRNN(4, return_sequences=True)(inputs)
+    model = keras.Model(inputs, keras.layers.Lambda(lambda s: s[:, 4])(states))   # output of step 4
+    norms = gradients.input_gradient_norms(model, np.ones((2, 8, 1)))
+    assert (norms[:5] > 0).all() and (norms[5:] == 0).all()
+
+
+def test_decay_rate_recovers_a_geometric_rate():
+    norms = 0.5 ** np.arange(100)[::-1]           # halves every step back from the end
+    assert gradients.decay_rate(norms) == pytest.approx(np.log(0.5))
+    with pytest.raises(ValueError, match="need 0 <= start < stop <= 100"):
+        gradients.decay_rate(norms, start=10, stop=200)
+    with pytest.raises(ValueError, match="norms must be 1-D"):
+        gradients.decay_rate(np.ones((3, 3)))
+
+
+def test_scaled_orthogonal():
+    m = gradients.scaled_orthogonal(16, 1.5, seed=3)
+    np.testing.assert_allclose(np.linalg.svd(m, compute_uv=False), 1.5, rtol=1e-5)
+    with pytest.raises(ValueError, match="gain must be > 0"):
+        gradients.scaled_orthogonal(4, 0)
+
+
+def test_input_gradient_norms_bad_input():
+    model = _tiny_rnn()
+    with pytest.raises(ValueError, match=r"x must be \(batch, time, features\)"):
+        gradients.input_gradient_norms(model, np.zeros((6, 2)))
+    with pytest.raises(ValueError, match="y has 1 examples for 2 inputs"):
+        gradients.input_gradient_norms(model, np.zeros((2, 6, 2)), y=np.zeros((1, 1)))

@@ -1,0 +1,113 @@
+"""Unit tests of utils.memory: receptive fields, influence maps, reordering, probes."""
+
+import math
+
+import numpy as np
+import pytest
+
+from utils import data, memory
+from utils.runtime import import_keras
+
+keras = import_keras()
+layers = keras.layers
+
+
+@pytest.mark.parametrize("stack, expected", [
+    ([layers.Conv1D(4, 3), layers.Conv1D(4, 3)], 5),
+    ([layers.Conv1D(4, 3, dilation_rate=d) for d in (1, 2, 4, 8)], 31),
+    ([layers.Conv1D(4, 2, dilation_rate=d) for d in (1, 2, 4, 8, 16, 32, 64)], 128),
+    ([layers.Conv1D(4, 3), layers.MaxPooling1D(2), layers.Conv1D(4, 3)], 8),          # 3, +1, +2*2
+    ([layers.Conv1D(4, 3), layers.MaxPooling1D(2), layers.Conv1D(4, 3), layers.MaxPooling1D(2),
+      layers.Conv1D(4, 3)], 18),
+    ([layers.Conv1D(4, 5, strides=2), layers.Conv1D(4, 3)], 9),                       # 5, +2*2
+    ([layers.Embedding(8, 4), layers.Dense(3), layers.Dropout(0.1)], 1),
+    ([layers.Conv2D(4, 3), layers.MaxPooling2D(2), layers.Conv2D(4, 3)], 8),
+])
+def test_receptive_field_hand_computed(stack, expected):
+    assert memory.receptive_field(stack) == expected
+
+
+def test_receptive_field_of_models_and_unbounded_layers():
+    inputs = keras.Input((20, 3))
+    h = layers.Conv1D(4, 3, padding="causal", dilation_rate=2)(inputs)
+    assert memory.receptive_field(keras.Model(inputs, layers.Dense(1)(h))) == 5
+    assert memory.receptive_field([layers.Conv1D(4, 3), layers.GRU(4)]) == math.inf
+    assert memory.receptive_field([layers.Conv1D(4, 3), layers.GlobalAveragePooling1D()]) == math.inf
+
+
+def test_receptive_field_unknown_layer():
+    with pytest.raises(ValueError, match="does not know layer .* of type Reshape"):
+        memory.receptive_field([layers.Reshape((4, 2))])
+
+
+def test_conv_stack_field_and_errors():
+    assert memory.conv_stack_field(3, [1, 2, 4, 8]) == 31
+    with pytest.raises(ValueError, match="kernel_size must be a positive integer"):
+        memory.conv_stack_field(0, [1])
+    with pytest.raises(ValueError, match="dilations must be positive integers"):
+        memory.conv_stack_field(3, [1, 0])
+
+
+def test_influence_map_of_a_causal_conv_is_a_band():
+    inputs = keras.Input((12, 1))
+    model = keras.Model(inputs, layers.Conv1D(2, 3, padding="causal", dilation_rate=2)(inputs))
+    x = np.random.default_rng(0).normal(size=(12, 1)).astype("float32")
+    grid = memory.influence_map(lambda b: model.predict(b, verbose=0), x, perturb=lambda v: v + 1.0)
+    assert grid.shape == (12, 12)
+    assert memory.empirical_field(grid) == memory.receptive_field(model) == 5
+    assert (np.triu(grid, 0) == grid).all()                  # never influences earlier outputs
+    assert grid[0, 3] == 0 and grid[0, 4] > 0                # dilation 2 skips odd distances
+
+
+def test_influence_map_errors():
+    with pytest.raises(ValueError, match="at least 2 steps"):
+        memory.influence_map(lambda b: b, np.zeros(1), perturb=lambda v: v)
+    with pytest.raises(ValueError, match="one output per time step"):
+        memory.influence_map(lambda b: b.sum(axis=1), np.zeros((5, 2)), perturb=lambda v: v + 1)
+    with pytest.raises(ValueError, match="square"):
+        memory.empirical_field(np.zeros((3, 4)))
+
+
+def test_permute_time():
+    x = np.arange(8)[None, :, None] * np.ones((2, 1, 3))
+    np.testing.assert_array_equal(memory.permute_time(x, "reverse")[0, :, 0], np.arange(8)[::-1])
+    np.testing.assert_array_equal(memory.permute_time(x, "blocks", blocks=4)[0, :, 0], [6, 7, 4, 5, 2, 3, 0, 1])
+    shuffled = memory.permute_time(x, "shuffle", seed=1)
+    assert sorted(shuffled[0, :, 0]) == list(range(8)) and (shuffled[0] == shuffled[1]).all()
+    with pytest.raises(ValueError, match="how must be 'shuffle', 'blocks' or 'reverse'"):
+        memory.permute_time(x, "sort")
+    with pytest.raises(ValueError, match="divides the length 8"):
+        memory.permute_time(x, "blocks", blocks=3)
+
+
+def test_relative_change():
+    a = np.array([[3.0, 4.0]])
+    assert memory.relative_change(a, a) == 0
+    assert memory.relative_change(a, a * 2) == pytest.approx(1.0)
+    assert memory.relative_change(a, a + [[0.0, 1.0]], reference=[[0.0, 2.0]]) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="shapes differ"):
+        memory.relative_change(a, a[:, :1])
+    with pytest.raises(ValueError, match="all zeros"):
+        memory.relative_change(np.zeros(3), np.ones(3))
+
+
+def test_linear_probe_reads_linear_codes_and_not_noise():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, size=2000)
+    features = np.eye(4)[labels] @ rng.normal(size=(4, 10)) + 0.05 * rng.normal(size=(2000, 10))
+    assert memory.linear_probe_accuracy(features, labels, 4) > 0.99
+    assert memory.linear_probe_accuracy(rng.normal(size=(2000, 10)), labels, 4) < 0.35
+    with pytest.raises(ValueError, match="labels must lie in 0..3"):
+        memory.linear_probe_accuracy(features, labels + 1, 4)
+    with pytest.raises(ValueError, match=r"expected features \(n, d\)"):
+        memory.linear_probe_accuracy(features[:, 0], labels, 4)
+
+
+def test_marker_seen():
+    x, y = data.marker_seen(50, 30, seed=0)
+    assert x.shape == y.shape == (50, 30) and x.dtype == np.float32
+    assert ((x == 0).sum(axis=1) == 1).all()
+    first = (x == 0).argmax(axis=1)
+    np.testing.assert_array_equal(y, (np.arange(30)[None] >= first[:, None]).astype(np.float32))
+    with pytest.raises(ValueError, match="length must be an integer >= 2"):
+        data.marker_seen(5, 1)

@@ -1,0 +1,106 @@
+"""Gradients through time, measured — the backend-specific part lives here only.
+
+Introduced in lesson 04 (and reused in lesson 05). The notebooks call
+:func:`input_gradient_norms` and never touch ``tf.GradientTape``, ``jax.grad`` or
+``torch.autograd`` themselves, so they run unchanged on every Keras backend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from utils.runtime import import_keras
+
+keras = import_keras()
+
+
+def _objective(model, x, y, loss):
+    """Sum over the batch of the per-example loss, or of the model's outputs when ``y`` is None."""
+    out = model(x, training=False)
+    if y is None:
+        return keras.ops.sum(out)
+    per_example = keras.losses.get(loss)(y, out) if isinstance(loss, str) else loss(y, out)
+    return keras.ops.sum(per_example)
+
+
+def _input_gradient(model, x: np.ndarray, y, loss) -> np.ndarray:
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x_t = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x_t)
+            objective = _objective(model, x_t, y, loss)
+        return tape.gradient(objective, x_t).numpy()
+    if backend == "jax":
+        import jax
+
+        return np.asarray(jax.grad(lambda xx: _objective(model, xx, y, loss))(x))
+    if backend == "torch":
+        import torch
+
+        x_t = torch.tensor(x, requires_grad=True, device=keras.backend.get_device() or None)
+        _objective(model, x_t, y, loss).backward()
+        return x_t.grad.detach().cpu().numpy()
+    raise ValueError(f"unsupported Keras backend {backend!r}; expected tensorflow, jax or torch")
+
+
+def input_gradient_norms(model, x, y=None, loss: str = "mse") -> np.ndarray:
+    """‖∂L/∂x_t‖ for every time step t, averaged over the batch.
+
+    ``x`` is (batch, time, features) float input. With ``y`` the objective is the loss of
+    each example (``loss``: a Keras loss name or a callable returning per-example values);
+    without it, the sum of the model's outputs. Returns an array of shape (time,).
+    """
+    x = np.asarray(x, dtype="float32")
+    if x.ndim != 3:
+        raise ValueError(f"x must be (batch, time, features), got shape {x.shape}")
+    if y is not None and len(y) != len(x):
+        raise ValueError(f"y has {len(y)} examples for {len(x)} inputs")
+    grad = _input_gradient(model, x, None if y is None else np.asarray(y, "float32"), loss)
+    return np.linalg.norm(grad.astype(np.float64), axis=-1).mean(axis=0)
+
+
+def decay_rate(norms, start: int = 5, stop: int = 60) -> float:
+    """Slope of log(norm) per step of distance from the last step, fitted over [start, stop).
+
+    Negative: gradients shrink geometrically going back in time (vanishing); positive:
+    they grow (exploding). ``exp(slope)`` is the factor per step.
+    """
+    norms = np.asarray(norms, dtype=np.float64)
+    if norms.ndim != 1:
+        raise ValueError(f"norms must be 1-D (time,), got shape {norms.shape}")
+    if not 0 <= start < stop <= len(norms):
+        raise ValueError(f"need 0 <= start < stop <= {len(norms)}, got start={start}, stop={stop}")
+    distance = np.arange(len(norms))[::-1]            # distance of step t from the last step
+    chosen = (distance >= start) & (distance < stop) & np.isfinite(norms) & (norms > 0)
+    if chosen.sum() < 2:
+        raise ValueError("fewer than two finite, positive norms in the fitting range")
+    return float(np.polyfit(distance[chosen], np.log(norms[chosen]), 1)[0])
+
+
+def scaled_orthogonal(units: int, gain: float, seed=0) -> np.ndarray:
+    """A random orthogonal (units x units) matrix times ``gain``: all singular values equal ``gain``."""
+    if not isinstance(units, int) or units < 1:
+        raise ValueError(f"units must be a positive integer, got {units!r}")
+    if not gain > 0:
+        raise ValueError(f"gain must be > 0, got {gain!r}")
+    q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(units, units)))
+    return (gain * q * np.sign(np.diag(r))).astype("float32")
+
+
+def finite_difference_norms(function, x: np.ndarray, eps: float = 1e-3) -> np.ndarray:
+    """Central-difference estimate of ‖∂f/∂x_t‖ per time step for one scalar function of x.
+
+    Slow (two calls per input number); meant for checking :func:`input_gradient_norms` on
+    tiny models. ``x`` is (batch, time, features); returns (time,) averaged over the batch
+    like :func:`input_gradient_norms` when ``function`` sums per-example terms.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[index] = eps
+        grad[index] = (function(x + step) - function(x - step)) / (2 * eps)
+    return np.linalg.norm(grad.astype(np.float64), axis=-1).mean(axis=0)
