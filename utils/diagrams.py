@@ -59,3 +59,50 @@ def draw_unrolled_rnn(steps: int = 4, title: str = "A recurrent layer, folded an
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def draw_dependency_graphs(steps: int = 6, conv_layers: int = 2, kernel_size: int = 3):
+    """Computation graphs of a conv stack and a recurrent layer over ``steps`` time steps.
+
+    Each node is one output vector; an arrow means "needs". In the conv stack, every node
+    of a layer depends only on the layer below, so a whole layer is computed at once and
+    the longest chain has ``conv_layers`` links. In the RNN, h_t needs h_{t-1}: the longest
+    chain has ``steps`` links. That chain (the critical path) is drawn in red.
+    """
+    if not isinstance(steps, int) or not 2 <= steps <= 12:
+        raise ValueError(f"steps must be an integer from 2 to 12, got {steps!r}")
+    if not isinstance(conv_layers, int) or not 1 <= conv_layers <= 4:
+        raise ValueError(f"conv_layers must be an integer from 1 to 4, got {conv_layers!r}")
+    if not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be a positive odd integer, got {kernel_size!r}")
+    fig, (ax_cnn, ax_rnn) = plt.subplots(1, 2, figsize=(13, 3.8))
+    half = kernel_size // 2
+    red = "#d62728"
+    for ax in (ax_cnn, ax_rnn):
+        for t in range(steps):
+            ax.add_patch(plt.Circle((t, 0), 0.18, color="#cccccc"))
+            ax.text(t, -0.45, f"$x_{{{t + 1}}}$", ha="center", va="center")
+    for layer in range(1, conv_layers + 1):
+        for t in range(steps):
+            ax_cnn.add_patch(plt.Circle((t, layer), 0.18, color="#9fc5e8"))
+            for source in range(max(0, t - half), min(steps, t + half + 1)):
+                on_path = t == steps // 2 and source == t
+                _arrow(ax_cnn, (source, layer - 1 + 0.2), (t, layer - 0.2),
+                       color=red if on_path else "gray", linewidth=2 if on_path else 0.7)
+        ax_cnn.text(steps - 0.4, layer, f"layer {layer}: all {steps} positions at once", va="center", fontsize=9)
+    ax_cnn.set_title(f"Conv stack: critical path = {conv_layers} layers, whatever the length")
+    for t in range(steps):
+        ax_rnn.add_patch(plt.Circle((t, 1), 0.18, color="#f4cccc"))
+        ax_rnn.text(t, 1.45, f"$h_{{{t + 1}}}$", ha="center", va="center")
+        _arrow(ax_rnn, (t, 0.2), (t, 0.8), color="gray", linewidth=0.7)
+        if t:
+            _arrow(ax_rnn, (t - 1 + 0.2, 1), (t - 0.2, 1), color=red, linewidth=2)
+    ax_rnn.set_title(f"Recurrent layer: critical path = T = {steps} steps")
+    for ax, top in ((ax_cnn, conv_layers), (ax_rnn, 1)):
+        ax.set_xlim(-0.7, steps + (3.2 if ax is ax_cnn else 0))
+        ax.set_ylim(-0.8, top + 0.8)
+        ax.set_aspect("equal")
+        ax.axis("off")
+    fig.suptitle("What must wait for what: red arrows are the longest chain of dependent steps")
+    fig.tight_layout()
+    return fig

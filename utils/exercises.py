@@ -152,6 +152,42 @@ EXERCISES: dict[str, Exercise] = {
         lambda: max(k for k in (1, 2, 4, 8, 16, 32) if k < 5),
         "A field of 5 covers the current step and the 4 before it.",
     ),
+    "03.1": Exercise(
+        "Sequential critical path of Conv1D(stride 2) -> Conv1D(stride 2) -> GRU -> Dense at T=1024?",
+        lambda: 1 + 1 + 1024 // 4 + 1,
+        "Each non-recurrent layer is one step; the GRU needs one step per position it receives.",
+    ),
+    "03.2": Exercise(
+        "Forward FLOPs of GRU(64) on 64 inputs, batch 32, T=1024?",
+        lambda: __import__("utils.bench", fromlist=["layer_flops"]).layer_flops("GRU", 32, 1024, 64),
+        "2 x batch x T x (inputs + units) x gates x units, with 3 gates for a GRU.",
+    ),
+    "03.3": Exercise(
+        "Which argument keeps the cuDNN LSTM kernel: recurrent_dropout=0.2, dropout=0.2, unroll=True or activation='relu'?",
+        lambda: "dropout",
+        "The fused kernel needs the default activations, no recurrent dropout and no unrolling.",
+    ),
+    "04.1": Exercise(
+        "A gradient shrinks by 0.5 per step: after how many steps is it below 1e-6 of its start?",
+        lambda: math.ceil(math.log(1e-6) / math.log(0.5)),
+        "Solve 0.5**k < 1e-6 for the smallest whole k (take logarithms).",
+    ),
+    "04.2": Exercise(
+        "Largest per-step gradient factor of a tanh RNN whose U has largest singular value 0.8?",
+        lambda: 0.8,
+        "|tanh'| is at most 1, so each step multiplies the norm by at most the largest singular value of U.",
+    ),
+    "04.3": Exercise(
+        "MSE on the adding problem of predicting value2 + 0.5 (knowing only the second marked value)?",
+        lambda: 1 / 12,
+        "The error is value1 - 0.5 with value1 uniform on [0, 1): its mean square is a variance.",
+        rel_tol=0.02,
+    ),
+    "04.4": Exercise(
+        "Norm of a gradient of norm 50 after clipnorm=1?",
+        lambda: 1.0,
+        "clipnorm rescales gradients longer than the limit down to the limit.",
+    ),
 }
 
 

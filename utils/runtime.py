@@ -128,10 +128,24 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(int(seed))
+    _reset_global_seed_generator()
     if deterministic and keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+
+
+def _reset_global_seed_generator() -> None:
+    """Forget Keras' global SeedGenerator so unseeded ``keras.random`` calls restart from the seed.
+
+    Keras 3.15 does this inside ``set_random_seed``; Keras 3.10 (Colab's) does not, and
+    there ``keras.random.uniform`` would differ between two runs with the same seed.
+    """
+    try:
+        from keras.src.backend.common import global_state
+    except ImportError:  # a future Keras without this internal module: nothing to reset
+        return
+    global_state.set_global_attribute("global_seed_generator", None)
 
 
 def is_colab() -> bool:

@@ -34,6 +34,16 @@ class EpochProgress(keras.callbacks.Callback):
               flush=True)
 
 
+class BatchLosses(keras.callbacks.Callback):
+    """Record the training loss after every batch (Keras reports the epoch's running mean)."""
+
+    def on_train_begin(self, logs=None):
+        self.losses = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.losses.append(float((logs or {}).get("loss", np.nan)))
+
+
 class StopWhenMastered(keras.callbacks.Callback):
     """Stop training once a training metric reaches ``threshold`` (e.g. accuracy 0.99).
 

@@ -1,0 +1,67 @@
+"""Unit tests of utils.bench: critical paths, FLOP counts, timing and the command line."""
+
+import csv
+
+import pytest
+
+from utils import bench
+from utils.runtime import import_keras
+
+keras = import_keras()
+
+
+@pytest.mark.parametrize("kind, expected", [
+    ("Conv1D", 2), ("dilated Conv1D", 4), ("SimpleRNN", 50), ("GRU", 50), ("LSTM", 50),
+])
+def test_critical_path_of_benchmark_models(kind, expected):
+    assert bench.critical_path_length(bench.build_sequence_model(kind, 50, 8)) == expected
+
+
+def test_critical_path_counts_the_recurrent_layers_input_length():
+    series = keras.Input((64, 4))
+    h = keras.layers.Conv1D(8, 3, strides=2, padding="same")(series)       # 1 step; 32 positions left
+    h = keras.layers.MaxPooling1D(2)(h)                                     # 1 step; 16 positions left
+    h = keras.layers.GRU(8, return_sequences=True)(h)                       # 16 sequential steps
+    h = keras.layers.LSTM(8)(h)                                             # 16 more
+    model = keras.Model(series, keras.layers.Dense(2)(h))                   # 1
+    assert bench.critical_path_length(model) == 1 + 1 + 16 + 16 + 1
+
+
+def test_critical_path_needs_a_fixed_length():
+    series = keras.Input((None, 4))
+    with pytest.raises(ValueError, match="unknown sequence length"):
+        bench.critical_path_length(keras.Model(series, keras.layers.GRU(2)(series)))
+
+
+def test_layer_flops_formulas():
+    assert bench.layer_flops("Conv1D", 2, 10, 4) == 2 * (2 * 2 * 10 * 4 * 4 * 3)
+    assert bench.layer_flops("LSTM", 2, 10, 4) == 2 * 2 * 10 * 8 * 4 * 4
+    assert bench.layer_flops("GRU", 1, 1, 4) / bench.layer_flops("SimpleRNN", 1, 1, 4) == 3
+    with pytest.raises(ValueError, match="unknown layer kind 'Transformer'"):
+        bench.layer_flops("Transformer", 1, 1)
+
+
+def test_build_sequence_model_shapes_and_errors():
+    for kind in bench.LAYER_KINDS:
+        assert tuple(bench.build_sequence_model(kind, 12, 6).output.shape) == (None, 12, 6)
+    with pytest.raises(ValueError, match="unknown layer kind"):
+        bench.build_sequence_model("Attention", 12)
+    with pytest.raises(ValueError, match="length and width must be positive integers"):
+        bench.build_sequence_model("GRU", 0)
+
+
+def test_median_time():
+    calls = []
+    assert bench.median_time(lambda: calls.append(1), repeats=3, warmup=2) >= 0
+    assert len(calls) == 5
+    with pytest.raises(ValueError, match="repeats must be >= 1"):
+        bench.median_time(lambda: None, repeats=0)
+
+
+def test_command_line_writes_csv_and_plot(tmp_path, capsys):
+    assert bench.main(["--lengths", "8", "16", "--repeats", "1", "--batch", "4", "--width", "8", "--out", str(tmp_path)]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "bench.csv")))
+    assert len(rows) == 2 * len(bench.LAYER_KINDS)
+    assert {r["kind"] for r in rows} == set(bench.LAYER_KINDS) and float(rows[0]["train_s"]) > 0
+    assert (tmp_path / "bench.png").stat().st_size > 1000
+    assert "matmul ceiling" in capsys.readouterr().out

@@ -1,0 +1,230 @@
+"""Throughput of convolutional and recurrent layers vs sequence length — and a command line.
+
+Introduced in lesson 03. The same grid runs from the notebook and from a shell, so an
+instructor can compare a laptop, Colab's CPU and Colab's GPU:
+
+    python -m utils.bench                       # CPU/GPU grid -> build/bench/bench.csv + bench.png
+    python -m utils.bench --lengths 16 64 256 1024 4096 --repeats 7 --out build/bench
+
+Timings use the compiled Keras functions (``predict_on_batch`` / ``train_on_batch``),
+take the median of several repeats after warm-up calls, and run in one process with the
+same batch size and width for every layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from utils.runtime import import_keras
+
+keras = import_keras()
+
+LAYER_KINDS = ("Conv1D", "dilated Conv1D", "SimpleRNN", "GRU", "LSTM")
+RECURRENT_KINDS = {"SimpleRNN", "GRU", "LSTM", "RNN", "Bidirectional"}
+GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
+CONV_KERNEL, CONV_DEPTH, DILATIONS = 3, 2, (1, 2, 4, 8)
+
+
+def build_sequence_model(kind: str, length: int, width: int = 64) -> "keras.Model":
+    """A (batch, length, width) -> (batch, length, width) model made of one kind of layer.
+
+    "Conv1D": two convolutions, kernel 3; "dilated Conv1D": four causal convolutions,
+    kernel 3, dilations 1, 2, 4, 8 (TCN-style); the recurrent kinds: one layer returning
+    its state at every step.
+    """
+    if kind not in LAYER_KINDS:
+        raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(LAYER_KINDS)}")
+    if not isinstance(length, int) or length < 1 or not isinstance(width, int) or width < 1:
+        raise ValueError(f"length and width must be positive integers, got {length!r} and {width!r}")
+    series = keras.Input(shape=(length, width))
+    if kind == "Conv1D":
+        h = series
+        for _ in range(CONV_DEPTH):
+            h = keras.layers.Conv1D(width, CONV_KERNEL, padding="same", activation="relu")(h)
+    elif kind == "dilated Conv1D":
+        h = series
+        for d in DILATIONS:
+            h = keras.layers.Conv1D(width, CONV_KERNEL, padding="causal", dilation_rate=d, activation="relu")(h)
+    else:
+        h = getattr(keras.layers, kind)(width, return_sequences=True)(series)
+    return keras.Model(series, h, name=kind.replace(" ", "_"))
+
+
+def critical_path_length(model) -> int:
+    """Operations that must run one after another along time, layer by layer.
+
+    A recurrent layer needs one step per time step of its input (T); any other layer
+    (convolution, pooling, dense) computes all positions at once and counts 1. The input
+    layer counts 0. Strided or pooled layers before a recurrent one shorten its T.
+    """
+    total = 0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            continue
+        if kind in RECURRENT_KINDS:
+            length = layer.input.shape[1]
+            if length is None:
+                raise ValueError(f"layer {layer.name!r} has an unknown sequence length; build the model with a fixed length")
+            total += int(length)
+        else:
+            total += 1
+    return total
+
+
+def layer_flops(kind: str, batch: int, length: int, width: int = 64) -> float:
+    """Multiply-add FLOPs (2 per multiply-add) of one forward pass of :func:`build_sequence_model`.
+
+    Recurrent cells: 2·B·T·(in + units)·gates·units; convolutions: 2·B·T·in·out·k per layer.
+    Biases and activations are ignored (they are a few percent).
+    """
+    if kind == "Conv1D":
+        return CONV_DEPTH * 2.0 * batch * length * width * width * CONV_KERNEL
+    if kind == "dilated Conv1D":
+        return len(DILATIONS) * 2.0 * batch * length * width * width * CONV_KERNEL
+    if kind in GATES:
+        return 2.0 * batch * length * (width + width) * GATES[kind] * width
+    raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(LAYER_KINDS)}")
+
+
+def median_time(function, repeats: int = 5, warmup: int = 2) -> float:
+    """Median wall time in seconds of ``function()`` over ``repeats`` calls after ``warmup`` calls."""
+    if repeats < 1 or warmup < 0:
+        raise ValueError(f"repeats must be >= 1 and warmup >= 0, got {repeats} and {warmup}")
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _as_numpy(value):
+    return keras.ops.convert_to_numpy(value) if not isinstance(value, (float, np.ndarray, list)) else value
+
+
+def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """The machine's dense float32 matmul rate through the Keras backend, in GFLOP/s: the ceiling."""
+    rng = np.random.default_rng(0)
+    a = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
+    b = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
+    seconds = median_time(lambda: _as_numpy(keras.ops.sum(keras.ops.matmul(a, b))), repeats=repeats)
+    return 2.0 * size**3 / seconds / 1e9
+
+
+@dataclass
+class BenchResult:
+    """One cell of the grid: a layer kind at one sequence length, on one device."""
+
+    kind: str
+    length: int
+    device: str
+    forward_s: float
+    train_s: float
+    batch: int
+    width: int
+
+    @property
+    def steps_per_second(self) -> float:
+        """Training throughput in time steps per second (batch x length per train step)."""
+        return self.batch * self.length / self.train_s
+
+    @property
+    def forward_gflops(self) -> float:
+        return layer_flops(self.kind, self.batch, self.length, self.width) / self.forward_s / 1e9
+
+
+def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, width: int = 64,
+              repeats: int = 5, device: str = "CPU", log=print) -> list[BenchResult]:
+    """Time a forward pass and a training step for every layer kind and length."""
+    results = []
+    rng = np.random.default_rng(0)
+    for length in lengths:
+        x = rng.normal(size=(batch, length, width)).astype("float32")
+        y = rng.normal(size=(batch, length, width)).astype("float32")
+        for kind in kinds:
+            model = build_sequence_model(kind, length, width)
+            model.compile(optimizer="adam", loss="mse")
+            forward = median_time(lambda: model.predict_on_batch(x), repeats=repeats)
+            train = median_time(lambda: model.train_on_batch(x, y), repeats=repeats)
+            results.append(BenchResult(kind, length, device, forward, train, batch, width))
+            if log:
+                log(f"  {device} T={length:5d} {kind:15s} forward {forward * 1e3:8.2f} ms  train step {train * 1e3:8.2f} ms",
+                    flush=True)
+    return results
+
+
+def write_csv(results: list[BenchResult], path: Path) -> Path:
+    """Write results with derived columns (steps/s, GFLOP/s) to a CSV file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*asdict(results[0]).keys(), "steps_per_second", "forward_gflops"])
+        for r in results:
+            writer.writerow([*asdict(r).values(), f"{r.steps_per_second:.1f}", f"{r.forward_gflops:.2f}"])
+    return path
+
+
+def plot_results(results: list[BenchResult], title: str = "Training throughput vs sequence length"):
+    """Two panels: training throughput (time steps/s) and time per training step, log axes."""
+    import matplotlib.pyplot as plt
+
+    from utils.plots import color_for
+
+    fig, (ax_tp, ax_t) = plt.subplots(1, 2, figsize=(12, 4.2))
+    for device in dict.fromkeys(r.device for r in results):
+        for i, kind in enumerate(dict.fromkeys(r.kind for r in results)):
+            rows = [r for r in results if r.kind == kind and r.device == device]
+            lengths = [r.length for r in rows]
+            style = "-" if device == "CPU" else "--"
+            label = kind if len(set(r.device for r in results)) == 1 else f"{kind} ({device})"
+            color = color_for("dilated" if "dilated" in kind else kind, i)
+            ax_tp.plot(lengths, [r.steps_per_second for r in rows], style, marker="o", color=color, label=label)
+            ax_t.plot(lengths, [r.train_s * 1e3 for r in rows], style, marker="o", color=color, label=label)
+    for ax in (ax_tp, ax_t):
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("sequence length T")
+    ax_tp.set(ylabel="time steps per second (training)", title="throughput")
+    ax_t.set(ylabel="time per training step (ms)", title="time per step")
+    ax_tp.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time Conv1D, dilated Conv1D, SimpleRNN, GRU and LSTM vs sequence length.")
+    parser.add_argument("--lengths", type=int, nargs="+", default=[16, 64, 256, 1024])
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "build" / "bench")
+    args = parser.parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from utils.runtime import device_name
+
+    device = "CPU" if device_name() == "CPU" else "GPU"
+    print(f"benchmark on {device_name()}: batch {args.batch}, width {args.width}, lengths {args.lengths}")
+    results = benchmark(lengths=args.lengths, batch=args.batch, width=args.width, repeats=args.repeats, device=device)
+    csv_path = write_csv(results, args.out / "bench.csv")
+    fig = plot_results(results, title=f"Training throughput on {device_name()}")
+    fig.savefig(args.out / "bench.png", dpi=120)
+    print(f"matmul ceiling: {matmul_gflops():.0f} GFLOP/s")
+    print(f"wrote {csv_path} and {args.out / 'bench.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
