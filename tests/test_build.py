@@ -1,5 +1,6 @@
 """The course build: progress, outputs in build/, and a clear stop at a failing cell."""
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -23,7 +24,8 @@ def test_build_stops_at_failing_cell_and_keeps_earlier_results(tmp_path, capsys)
     notebooks, out = tmp_path / "notebooks", tmp_path / "build"
     notebooks.mkdir()
     _write(notebooks, "00_quiet.ipynb", IMPORT_UTILS,
-           "from utils import runtime\ninfo = runtime.setup(seed=0)", "print('hello')")
+           "from utils import runtime\ninfo = runtime.setup(seed=0)", "print('hello')",
+           "from utils import report\nassert report.save_to_build('table.md', '| a |') is not None")
     _write(notebooks, "01_fails.ipynb", "x = 1", "raise ValueError('bad lesson')", "print('never')")
     _write(notebooks, "02_after.ipynb", "print('not reached')")
     (out / "html").mkdir(parents=True)
@@ -49,6 +51,8 @@ def test_build_stops_at_failing_cell_and_keeps_earlier_results(tmp_path, capsys)
     assert 'href="01_fails.html"' in page and "keras 3." in page
     index = (out / "index.html").read_text()
     assert "html/00_quiet.html" in index and "FAILED" in index and "not run" in index
+    assert (out / "reports" / "table.md").read_text() == "| a |" and 'href="reports/table.md"' in index
+    assert "COURSE_BUILD_DIR" not in os.environ
 
 
 def test_build_rejects_unknown_lesson(tmp_path, capsys):

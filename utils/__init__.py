@@ -6,6 +6,16 @@ Modules (each notebook imports what it needs):
 - ``utils.data``      shipped real data sets and synthetic sequence tasks
 - ``utils.plots``     training curves, image grids, heat maps, comparison charts
 - ``utils.exercises`` instant feedback for the exercises
+- ``utils.report``    tables, and reports written into the build (lessons 01, 06)
+- ``utils.training``  one training harness with progress lines (lesson 01 on)
+- ``utils.scratch``   convolution, pooling and SimpleRNN in NumPy (lesson 01)
+- ``utils.diagrams``  unrolled RNN and dependency-graph figures (lessons 01, 03)
+- ``utils.memory``    receptive fields, influence maps, probes (lesson 02)
+- ``utils.bench``     throughput benchmark and ``python -m utils.bench`` (lesson 03)
+- ``utils.gradients`` gradients through time, backend-neutral (lesson 04)
+- ``utils.layers``    a truncated-BPTT recurrent cell (lesson 04)
+- ``utils.models``    FCN, recurrent and hybrid classifiers (lesson 06)
+- ``utils.course``    syllabus, shared notebook cells, ``make sync``
 - ``utils.build``     the course build (``make course``): executes notebooks into ``build/``
 
 Importing ``utils`` itself is cheap: it does not import Keras or TensorFlow.

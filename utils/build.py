@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import re
 import sys
 import time
@@ -122,6 +123,8 @@ def write_index(out_dir: Path, results: list[NotebookResult], notebooks: list[Pa
             status = f"FAILED: {html.escape(result.error)}"
         link = f'<a href="html/{path.stem}.html">{html.escape(title)}</a>' if result else html.escape(title)
         rows.append(f"<tr><td>{link}</td><td>{status}</td></tr>")
+    reports = sorted((out_dir / "reports").glob("*")) if (out_dir / "reports").is_dir() else []
+    report_items = "".join(f'<li><a href="reports/{p.name}">{html.escape(p.name)}</a></li>' for p in reports)
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>RNN vs CNN: the course</title>
 <style>body{{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.5}}
@@ -131,7 +134,9 @@ td{{padding:.3em 1em;border-bottom:1px solid #ddd}}</style></head>
 <code>notebooks/</code> beside this page.</p>
 <table><tr><th>lesson</th><th>status</th></tr>
 {chr(10).join(rows)}
-</table></body></html>
+</table>
+{"<h2>Reports written by the lessons</h2><ul>" + report_items + "</ul>" if report_items else ""}
+</body></html>
 """
     index = out_dir / "index.html"
     index.write_text(page)
@@ -164,6 +169,21 @@ def build_course(notebooks_dir: Path, out_dir: Path, only: list[str] | None = No
     for stale in [*(out_dir / "notebooks").glob("*.ipynb"), *(out_dir / "html").glob("*.html")]:
         if not (notebooks_dir / f"{stale.stem}.ipynb").is_file():
             stale.unlink()
+    previous = os.environ.get("COURSE_BUILD_DIR")
+    os.environ["COURSE_BUILD_DIR"] = str(out_dir.resolve())  # lets lessons write reports into the build
+    try:
+        results = _execute_all(selected, out_dir, timeout, log)
+    finally:
+        if previous is None:
+            os.environ.pop("COURSE_BUILD_DIR", None)
+        else:
+            os.environ["COURSE_BUILD_DIR"] = previous
+    write_index(out_dir, results, notebooks)
+    return results
+
+
+def _execute_all(selected: list[Path], out_dir: Path, timeout: int, log) -> list[NotebookResult]:
+    """Run the selected notebooks in order, writing each result; stop after a failure."""
     results: list[NotebookResult] = []
     for number, path in enumerate(selected, 1):
         log(f"[{number}/{len(selected)}] {path.name} ...", end=" ", flush=True)
@@ -183,7 +203,6 @@ def build_course(notebooks_dir: Path, out_dir: Path, only: list[str] | None = No
             break
         noise = f" ({result.noise_lines} lines of TensorFlow start-up noise)" if result.noise_lines else ""
         log(f"ok in {result.seconds:.1f} s{noise}", flush=True)
-    write_index(out_dir, results, notebooks)
     return results
 
 

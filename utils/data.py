@@ -13,6 +13,7 @@ given seed. Conventions:
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -287,3 +288,26 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
         y_test=labels[is_test],
         class_names=tuple(str(d) for d in range(10)),
     )
+
+
+def published_results(name: str) -> list[dict]:
+    """Published test accuracies (0..1) for a shipped UCR/UEA data set, each with its source.
+
+    From ``data/published_fawaz2019.csv`` (MLP, FCN, ResNet: Ismail Fawaz et al. 2019) and
+    ``data/published_accuracy.csv`` (InceptionTime and HC2, mean of 30 resamples, from the
+    results shipped in the aeon wheel). See ``data/README.md``.
+    """
+    if name not in UCR_DATASETS:
+        raise ValueError(f"unknown data set {name!r}; expected one of {', '.join(UCR_DATASETS)}")
+    results = []
+    with open(DATA_DIR / "published_fawaz2019.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["dataset"] == name:
+                results += [{"model": model, "accuracy": float(row[model]) / 100, "source": "Ismail Fawaz et al. 2019"}
+                            for model in ("MLP", "FCN", "ResNet") if row[model]]
+    with open(DATA_DIR / "published_accuracy.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["dataset"] == name:
+                results.append({"model": row["estimator"], "accuracy": float(row["mean_accuracy"]),
+                                "source": "Middlehurst et al. 2024 via aeon 1.6.0 (mean of 30 resamples)"})
+    return results

@@ -93,6 +93,13 @@ def _layers_for_lag_100() -> int:
     return next(n for n in range(1, 20) if conv_stack_field(3, [2**i for i in range(n)]) >= 101)
 
 
+def _italy_majority_accuracy() -> float:
+    from utils import data
+
+    italy = data.load_ucr("ItalyPowerDemand")
+    return float((italy.y_test == np.bincount(italy.y_train).argmax()).mean())
+
+
 EXERCISES: dict[str, Exercise] = {
     "00.1": Exercise(
         "Estimate the MSE of always predicting 1 on 100,000 adding-problem sequences of length 50.",
@@ -187,6 +194,22 @@ EXERCISES: dict[str, Exercise] = {
         "Norm of a gradient of norm 50 after clipnorm=1?",
         lambda: 1.0,
         "clipnorm rescales gradients longer than the limit down to the limit.",
+    ),
+    "06.1": Exercise(
+        "Per-step scores needing the last 500 readings, long recordings, GPU: CNN, TCN, RNN or hybrid?",
+        lambda: "TCN",
+        "A bounded but long per-step context that should parallelise over time: think receptive fields.",
+    ),
+    "06.2": Exercise(
+        "Fewest kernel-2 causal layers with dilations 1, 2, 4, ... for a receptive field of at least 1000?",
+        lambda: next(n for n in range(1, 20) if 2**n >= 1000),
+        "With kernel 2 and doubling dilations, n layers see 2**n steps.",
+    ),
+    "06.3": Exercise(
+        "Test accuracy on ItalyPowerDemand of always predicting the most frequent training class?",
+        _italy_majority_accuracy,
+        "Find the most frequent class in y_train, then the share of y_test equal to it.",
+        rel_tol=1e-4,
     ),
 }
 

@@ -5,7 +5,11 @@ Introduced in lesson 01.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
+
+BUILD_DIR_VARIABLE = "COURSE_BUILD_DIR"
 
 
 class Table:
@@ -17,6 +21,10 @@ class Table:
         bad = [i for i, row in enumerate(self.rows) if len(row) != len(self.headers)]
         if bad:
             raise ValueError(f"rows {bad} do not have {len(self.headers)} columns like the headers")
+
+    def to_markdown(self) -> str:
+        """The table as markdown text."""
+        return self._repr_markdown_()
 
     def _repr_markdown_(self) -> str:
         lines = ["| " + " | ".join(h.replace("|", "\\|") for h in self.headers) + " |", "|" + "---|" * len(self.headers)]
@@ -47,3 +55,20 @@ def layer_table(model) -> Table:
         rows.append([layer.name, type(layer).__name__, shape, layer.count_params()])
     rows.append(["total", "", "", model.count_params()])
     return Table(["layer", "type", "output shape", "parameters"], rows)
+
+
+def save_to_build(filename: str, text: str) -> Path | None:
+    """Write ``text`` to ``<build>/reports/<filename>`` when the notebook runs inside ``make course``.
+
+    The course build sets the ``COURSE_BUILD_DIR`` environment variable; elsewhere (JupyterLab,
+    Colab, nbval) nothing is written and ``None`` is returned.
+    """
+    if not filename or Path(filename).name != filename:
+        raise ValueError(f"filename must be a plain file name without folders, got {filename!r}")
+    folder = os.environ.get(BUILD_DIR_VARIABLE)
+    if not folder:
+        return None
+    path = Path(folder) / "reports" / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path

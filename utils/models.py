@@ -1,0 +1,95 @@
+"""Reference models for time-series classification, built with the functional API.
+
+Introduced in lesson 06, where the same data sets are given to a fully convolutional
+network, a recurrent classifier and a CNN+RNN hybrid, all trained by
+``training.compile_and_fit`` with identical settings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from utils.runtime import import_keras
+
+keras = import_keras()
+layers = keras.layers
+
+RECURRENT_CELLS = {"GRU": layers.GRU, "LSTM": layers.LSTM, "SimpleRNN": layers.SimpleRNN}
+
+
+def _check(input_shape, num_classes) -> None:
+    if len(input_shape) != 2 or not all(isinstance(d, int) and d > 0 for d in input_shape):
+        raise ValueError(f"input_shape must be (time, channels) with positive integers, got {input_shape!r}")
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+
+
+def fcn(input_shape, num_classes: int, filters=(128, 256, 128), kernel_sizes=(8, 5, 3),
+        bn_momentum: float | None = 0.9, name: str = "FCN"):
+    """Fully convolutional network for series (Wang et al. 2017): [Conv1D, BatchNorm, ReLU] x 3 + GAP.
+
+    ``bn_momentum=None`` leaves BatchNormalization out. Keras' default momentum (0.99)
+    updates the moving statistics slowly; with a few dozen training series an epoch is
+    only a couple of steps, so lesson 06 uses 0.9.
+    """
+    _check(input_shape, num_classes)
+    if len(filters) != len(kernel_sizes):
+        raise ValueError(f"filters and kernel_sizes must have the same length, got {filters} and {kernel_sizes}")
+    series = keras.Input(shape=input_shape)
+    h = series
+    for width, size in zip(filters, kernel_sizes):
+        h = layers.Conv1D(width, size, padding="same")(h)
+        if bn_momentum is not None:
+            h = layers.BatchNormalization(momentum=bn_momentum)(h)
+        h = layers.Activation("relu")(h)
+    h = layers.GlobalAveragePooling1D()(h)
+    return keras.Model(series, layers.Dense(num_classes, activation="softmax")(h), name=name)
+
+
+def rnn_classifier(input_shape, num_classes: int, cell: str = "GRU", units: int = 64, masked: bool = False,
+                   name: str | None = None):
+    """A recurrent layer reading the series; its final state feeds a softmax.
+
+    With ``masked`` a Masking layer skips all-zero (padding) steps, for unequal lengths.
+    """
+    _check(input_shape, num_classes)
+    if cell not in RECURRENT_CELLS:
+        raise ValueError(f"cell must be one of {', '.join(RECURRENT_CELLS)}, got {cell!r}")
+    series = keras.Input(shape=input_shape)
+    h = layers.Masking(mask_value=0.0)(series) if masked else series
+    h = RECURRENT_CELLS[cell](units)(h)
+    return keras.Model(series, layers.Dense(num_classes, activation="softmax")(h), name=name or cell)
+
+
+def hybrid(input_shape, num_classes: int, filters: int = 64, kernel_size: int = 5, pool_size: int = 2,
+           units: int = 64, name: str = "hybrid"):
+    """CNN + RNN: a convolution extracts local features, pooling shortens the sequence, a GRU reads it."""
+    _check(input_shape, num_classes)
+    series = keras.Input(shape=input_shape)
+    h = layers.Conv1D(filters, kernel_size, padding="same", activation="relu")(series)
+    h = layers.MaxPooling1D(pool_size)(h)
+    h = layers.GRU(units)(h)
+    return keras.Model(series, layers.Dense(num_classes, activation="softmax")(h), name=name)
+
+
+def standardize(train: np.ndarray, test: np.ndarray, lengths_train=None, lengths_test=None):
+    """Scale each channel by the training set's mean and standard deviation.
+
+    For zero-padded series (``lengths_*`` given) the statistics use only real steps and
+    the padding stays exactly zero, so a Masking layer still recognises it.
+    """
+    train, test = np.asarray(train, np.float32), np.asarray(test, np.float32)
+    if train.ndim != 3 or test.ndim != 3 or train.shape[2] != test.shape[2]:
+        raise ValueError(f"expected (n, time, channels) arrays with equal channels, got {train.shape} and {test.shape}")
+
+    def valid(x, lengths):
+        if lengths is None:
+            return np.ones(x.shape[:2], bool)
+        return np.arange(x.shape[1])[None, :] < np.asarray(lengths)[:, None]
+
+    mask_train, mask_test = valid(train, lengths_train), valid(test, lengths_test)
+    mean = train[mask_train].mean(axis=0)
+    std = train[mask_train].std(axis=0) + 1e-8
+    scaled = [np.where(m[..., None], (x - mean) / std, 0.0).astype(np.float32)
+              for x, m in ((train, mask_train), (test, mask_test))]
+    return scaled[0], scaled[1]
