@@ -70,3 +70,12 @@ def test_failing_cell_and_noise_counting():
                                                   text="E0000 failed call to cuInit: ...\nreal warning\n")]
     assert build.failing_cell(nb) == (2, 2, "KeyError: 'k'")
     assert build.count_noise(nb) == 1
+
+
+def test_build_reports_a_dead_kernel(tmp_path, capsys):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _write(notebooks, "00_dies.ipynb", "import os\nos._exit(1)")
+    status = build.main(["--notebooks", str(notebooks), "--out", str(tmp_path / "build")])
+    assert status == 1
+    assert "00_dies.ipynb: the kernel stopped" in capsys.readouterr().err

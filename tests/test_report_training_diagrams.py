@@ -64,3 +64,25 @@ def test_unrolled_rnn_diagram():
     plt.close(fig)
     with pytest.raises(ValueError, match="steps must be an integer from 1 to 8"):
         diagrams.draw_unrolled_rnn(0)
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_gated_cell_diagram(cell):
+    fig = diagrams.draw_gated_cell(cell)
+    assert cell in fig.axes[0].get_title()
+    plt.close(fig)
+
+
+def test_gated_cell_diagram_rejects_unknown_cells():
+    with pytest.raises(ValueError, match="cell must be 'LSTM' or 'GRU'"):
+        diagrams.draw_gated_cell("SimpleRNN")
+
+
+def test_dependency_graphs():
+    fig = diagrams.draw_dependency_graphs(steps=5, conv_layers=3)
+    assert "3 layers" in fig.axes[0].get_title() and "T = 5" in fig.axes[1].get_title()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="steps must be an integer from 2 to 12"):
+        diagrams.draw_dependency_graphs(steps=1)
+    with pytest.raises(ValueError, match="kernel_size must be a positive odd integer"):
+        diagrams.draw_dependency_graphs(kernel_size=2)

@@ -73,3 +73,44 @@ def test_output_length(size, window, stride, padding, expected):
 def test_bad_input_raises_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_gated_cells_match_keras(cell, return_sequences):
+    x = RNG.normal(size=(3, 9, 4)).astype("float32")
+    layer = getattr(keras.layers, cell)(5, return_sequences=return_sequences)
+    expected = keras.ops.convert_to_numpy(layer(x))
+    mine = getattr(scratch, cell.lower())(x, *layer.get_weights(), return_sequences=return_sequences)
+    assert mine.shape == expected.shape
+    np.testing.assert_allclose(mine, expected, atol=1e-5)
+
+
+def test_gates_are_returned_and_in_range():
+    x = RNG.normal(size=(2, 6, 3)).astype("float32")
+    layer = keras.layers.LSTM(4)
+    layer(x)
+    _, gates = scratch.lstm(x, *layer.get_weights(), return_gates=True)
+    assert set(gates) == {"input", "forget", "candidate", "output", "cell"}
+    assert all(gates[g].shape == (2, 6, 4) for g in gates)
+    assert all(((gates[g] > 0) & (gates[g] < 1)).all() for g in ("input", "forget", "output"))
+    layer = keras.layers.GRU(4)
+    layer(x)
+    _, gates = scratch.gru(x, *layer.get_weights(), return_gates=True)
+    assert set(gates) == {"update", "reset", "candidate"}
+
+
+@pytest.mark.parametrize("cell", ["SimpleRNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("inputs, units", [(1, 1), (8, 32), (64, 17)])
+def test_recurrent_param_count_matches_keras(cell, inputs, units):
+    model = keras.Sequential([keras.Input((None, inputs)), getattr(keras.layers, cell)(units)])
+    assert scratch.recurrent_param_count(cell, inputs, units) == model.count_params()
+
+
+def test_gated_cells_bad_weights():
+    with pytest.raises(ValueError, match="expected kernel"):
+        scratch.lstm(np.zeros((1, 3, 2)), np.zeros((2, 12)), np.zeros((4, 16)), np.zeros(16))
+    with pytest.raises(ValueError, match="reset_after=True"):
+        scratch.gru(np.zeros((1, 3, 2)), np.zeros((2, 12)), np.zeros((4, 12)), np.zeros(12))
+    with pytest.raises(ValueError, match="cell must be"):
+        scratch.recurrent_param_count("Transformer", 1, 1)

@@ -85,7 +85,12 @@ def execute_notebook(path: Path, timeout: int = 1200, kernel_log: Path | None = 
         else:  # the kernel process's own stderr (start-up warnings, crashes) goes to a log file
             with open(kernel_log, "w") as log:
                 client.execute(stderr=log)
-    except (CellExecutionError, CellTimeoutError) as exc:
+    except Exception as exc:  # a cell raised or timed out, or the kernel died (e.g. out of memory)
+        if not isinstance(exc, (CellExecutionError, CellTimeoutError)) and failing_cell(nb) is None:
+            message = f"{path.name}: the kernel stopped ({type(exc).__name__}); out of memory? see build/logs/"
+            failure = NotebookFailed(message)
+            failure.nb = nb
+            raise failure from None
         where = failing_cell(nb)
         if where is None:
             detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__

@@ -106,3 +106,44 @@ def draw_dependency_graphs(steps: int = 6, conv_layers: int = 2, kernel_size: in
     fig.suptitle("What must wait for what: red arrows are the longest chain of dependent steps")
     fig.tight_layout()
     return fig
+
+
+def draw_gated_cell(cell: str):
+    """A schematic of one LSTM or GRU step: inputs, gates, and the path the state takes through time.
+
+    The thick horizontal line is the state carried from step t-1 to step t; gates are the
+    sigmoid boxes that scale what is kept and what is written. Along that line there is
+    no squashing non-linearity, only an element-wise product with a gate (and, for the
+    LSTM, an addition), which is why gradients can travel far when the gates stay open.
+    """
+    if cell not in ("LSTM", "GRU"):
+        raise ValueError(f"cell must be 'LSTM' or 'GRU', got {cell!r}")
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    state = "$c$" if cell == "LSTM" else "$h$"
+    ax.annotate("", xy=(9.3, 3), xytext=(0.2, 3), arrowprops={"arrowstyle": "-|>", "linewidth": 3, "color": "#2ca02c"})
+    ax.text(0.2, 3.25, f"{state}$_{{t-1}}$", fontsize=12)
+    ax.text(8.8, 3.25, f"{state}$_t$", fontsize=12)
+    if cell == "LSTM":
+        ops = [(3, 3, "×", "forget gate $f$\nkeep old cell"), (6, 3, "+", "input gate $i$ × candidate $g$\nwrite new")]
+        gates = [(3, 1, "$f=\\sigma$"), (5, 1, "$i=\\sigma$"), (6.5, 1, "$g=\\tanh$"), (8.2, 1, "$o=\\sigma$")]
+        arrows = [((3, 1.3), (3, 2.7)), ((5, 1.3), (5.85, 2.75)), ((6.5, 1.3), (6.1, 2.75)), ((8.2, 1.3), (8.2, 1.9))]
+        ax.text(7.6, 2.1, "$h_t = o \\cdot \\tanh(c_t)$", fontsize=10)
+    else:
+        ops = [(3, 3, "×", "update gate $z$\nkeep old state"), (6, 3, "+", "$(1-z)$ × candidate $n$\nwrite new")]
+        gates = [(3, 1, "$z=\\sigma$"), (5, 1, "$r=\\sigma$"), (6.5, 1, "$n=\\tanh$")]
+        arrows = [((3, 1.3), (3, 2.7)), ((5.6, 1), (5.9, 1)), ((6.5, 1.3), (6.1, 2.75))]
+        ax.text(4.2, 1.6, "$r$ decides how much of $h_{t-1}$\nthe candidate sees", fontsize=8)
+    for x, y, symbol, label in ops:
+        _box(ax, x, y, symbol, "#ffffff", width=0.5, height=0.5)
+        ax.text(x, y + 0.45, label, ha="center", va="bottom", fontsize=8)
+    for x, y, label in gates:
+        _box(ax, x, y, label, "#fce5cd", width=1.1, height=0.5)
+    for start, end in arrows:
+        _arrow(ax, start, end)
+    ax.text(0.2, 0.2, "$x_t$ and $h_{t-1}$ feed every gate", fontsize=9)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 4.3)
+    ax.axis("off")
+    ax.set_title(f"One {cell} step: the state path (green) is only scaled by gates and added to")
+    fig.tight_layout()
+    return fig

@@ -127,3 +127,93 @@ def simple_rnn(x: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray, 
         states.append(h)
     out = np.stack(states, axis=1) if return_sequences else h
     return out.astype(np.float32)
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _check_recurrent_weights(x, kernel, recurrent_kernel, gates: int):
+    x = np.asarray(x, np.float64)
+    if x.ndim != 3 or x.shape[1] < 1:
+        raise ValueError(f"x must be (batch, time >= 1, features), got shape {x.shape}")
+    kernel, recurrent_kernel = np.asarray(kernel, np.float64), np.asarray(recurrent_kernel, np.float64)
+    units = recurrent_kernel.shape[0]
+    if kernel.shape != (x.shape[2], gates * units) or recurrent_kernel.shape != (units, gates * units):
+        raise ValueError(
+            f"expected kernel ({x.shape[2]}, {gates} x units) and recurrent_kernel (units, {gates} x units), "
+            f"got {kernel.shape} and {recurrent_kernel.shape}"
+        )
+    return x, kernel, recurrent_kernel, units
+
+
+def lstm(x, kernel, recurrent_kernel, bias, return_sequences: bool = False, return_gates: bool = False):
+    """An LSTM layer in NumPy, with Keras' weight layout (gate order: input, forget, candidate, output).
+
+    Per step: i, f, o = sigmoid(...), g = tanh(...), c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t).
+    Returns the last h (batch, units) or all of them (batch, time, units); with
+    ``return_gates`` also a dict of (batch, time, units) arrays: input, forget, output, candidate, cell.
+    """
+    x, kernel, recurrent_kernel, units = _check_recurrent_weights(x, kernel, recurrent_kernel, 4)
+    bias = np.asarray(bias, np.float64)
+    if bias.shape != (4 * units,):
+        raise ValueError(f"expected bias ({4 * units},), got {bias.shape}")
+    h = np.zeros((x.shape[0], units))
+    c = np.zeros_like(h)
+    names = ("input", "forget", "candidate", "output", "cell", "hidden")
+    record = {name: [] for name in names}
+    for t in range(x.shape[1]):
+        z = x[:, t] @ kernel + h @ recurrent_kernel + bias
+        i, f, g, o = _sigmoid(z[:, :units]), _sigmoid(z[:, units:2 * units]), np.tanh(z[:, 2 * units:3 * units]), \
+            _sigmoid(z[:, 3 * units:])
+        c = f * c + i * g        # the cell state: kept by f, written by i
+        h = o * np.tanh(c)
+        for name, value in zip(names, (i, f, g, o, c, h)):
+            record[name].append(value)
+    out = np.stack(record["hidden"], axis=1) if return_sequences else h
+    out = out.astype(np.float32)
+    if return_gates:
+        return out, {name: np.stack(v, axis=1).astype(np.float32) for name, v in record.items() if name != "hidden"}
+    return out
+
+
+def gru(x, kernel, recurrent_kernel, bias, return_sequences: bool = False, return_gates: bool = False):
+    """A GRU layer in NumPy, with Keras' default layout (``reset_after=True``; gate order update, reset, candidate).
+
+    ``bias`` is (2, 3 x units): row 0 for the input part, row 1 for the recurrent part. Per step:
+    z, r = sigmoid(...), n = tanh(x W_n + b_n + r * (h U_n + b'_n)), h_t = z * h_{t-1} + (1 - z) * n.
+    With ``return_gates`` also returns a dict of (batch, time, units) arrays: update, reset, candidate.
+    """
+    x, kernel, recurrent_kernel, units = _check_recurrent_weights(x, kernel, recurrent_kernel, 3)
+    bias = np.asarray(bias, np.float64)
+    if bias.shape != (2, 3 * units):
+        raise ValueError(f"expected bias (2, {3 * units}) as in Keras' reset_after=True GRU, got {bias.shape}")
+    h = np.zeros((x.shape[0], units))
+    names = ("update", "reset", "candidate", "hidden")
+    record = {name: [] for name in names}
+    for t in range(x.shape[1]):
+        from_input = x[:, t] @ kernel + bias[0]
+        from_state = h @ recurrent_kernel + bias[1]
+        z = _sigmoid(from_input[:, :units] + from_state[:, :units])
+        r = _sigmoid(from_input[:, units:2 * units] + from_state[:, units:2 * units])
+        n = np.tanh(from_input[:, 2 * units:] + r * from_state[:, 2 * units:])
+        h = z * h + (1 - z) * n  # z near 1 keeps the old state (and its gradient) unchanged
+        for name, value in zip(names, (z, r, n, h)):
+            record[name].append(value)
+    out = np.stack(record["hidden"], axis=1) if return_sequences else h
+    out = out.astype(np.float32)
+    if return_gates:
+        return out, {name: np.stack(v, axis=1).astype(np.float32) for name, v in record.items() if name != "hidden"}
+    return out
+
+
+def recurrent_param_count(cell: str, inputs: int, units: int) -> int:
+    """Parameters of a Keras recurrent layer: SimpleRNN, GRU (reset_after=True) or LSTM."""
+    if cell not in ("SimpleRNN", "GRU", "LSTM"):
+        raise ValueError(f"cell must be 'SimpleRNN', 'GRU' or 'LSTM', got {cell!r}")
+    inputs, units = _check_positive("inputs", inputs), _check_positive("units", units)
+    if cell == "SimpleRNN":
+        return units * (inputs + units + 1)
+    if cell == "GRU":
+        return 3 * units * (inputs + units) + 2 * 3 * units
+    return 4 * units * (inputs + units + 1)
