@@ -108,16 +108,12 @@ def median_time(function, repeats: int = 5, warmup: int = 2) -> float:
     return statistics.median(times)
 
 
-def _as_numpy(value):
-    return keras.ops.convert_to_numpy(value) if not isinstance(value, (float, np.ndarray, list)) else value
-
-
 def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
     """The machine's dense float32 matmul rate through the Keras backend, in GFLOP/s: the ceiling."""
     rng = np.random.default_rng(0)
     a = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
     b = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
-    seconds = median_time(lambda: _as_numpy(keras.ops.sum(keras.ops.matmul(a, b))), repeats=repeats)
+    seconds = median_time(lambda: keras.ops.convert_to_numpy(keras.ops.sum(keras.ops.matmul(a, b))), repeats=repeats)
     return 2.0 * size**3 / seconds / 1e9
 
 

@@ -147,6 +147,15 @@ def _check_recurrent_weights(x, kernel, recurrent_kernel, gates: int):
     return x, kernel, recurrent_kernel, units
 
 
+def _layer_outputs(record: dict, return_sequences: bool, return_gates: bool):
+    """The last (or every) hidden state from per-step records, and optionally the other records."""
+    hidden = np.stack(record["hidden"], axis=1)
+    out = (hidden if return_sequences else hidden[:, -1]).astype(np.float32)
+    if return_gates:
+        return out, {name: np.stack(v, axis=1).astype(np.float32) for name, v in record.items() if name != "hidden"}
+    return out
+
+
 def lstm(x, kernel, recurrent_kernel, bias, return_sequences: bool = False, return_gates: bool = False):
     """An LSTM layer in NumPy, with Keras' weight layout (gate order: input, forget, candidate, output).
 
@@ -170,11 +179,7 @@ def lstm(x, kernel, recurrent_kernel, bias, return_sequences: bool = False, retu
         h = o * np.tanh(c)
         for name, value in zip(names, (i, f, g, o, c, h)):
             record[name].append(value)
-    out = np.stack(record["hidden"], axis=1) if return_sequences else h
-    out = out.astype(np.float32)
-    if return_gates:
-        return out, {name: np.stack(v, axis=1).astype(np.float32) for name, v in record.items() if name != "hidden"}
-    return out
+    return _layer_outputs(record, return_sequences, return_gates)
 
 
 def gru(x, kernel, recurrent_kernel, bias, return_sequences: bool = False, return_gates: bool = False):
@@ -200,11 +205,7 @@ def gru(x, kernel, recurrent_kernel, bias, return_sequences: bool = False, retur
         h = z * h + (1 - z) * n  # z near 1 keeps the old state (and its gradient) unchanged
         for name, value in zip(names, (z, r, n, h)):
             record[name].append(value)
-    out = np.stack(record["hidden"], axis=1) if return_sequences else h
-    out = out.astype(np.float32)
-    if return_gates:
-        return out, {name: np.stack(v, axis=1).astype(np.float32) for name, v in record.items() if name != "hidden"}
-    return out
+    return _layer_outputs(record, return_sequences, return_gates)
 
 
 def recurrent_param_count(cell: str, inputs: int, units: int) -> int:
