@@ -6,7 +6,7 @@ Run once by a maintainer (the results are committed; notebooks never download):
     python scripts/extract_data.py --aeon-wheel /tmp/aeon-wheel/aeon-1.6.0-py3-none-any.whl
 
 Sources
-- GunPoint, ItalyPowerDemand, JapaneseVowels, ArrowHead: the UCR/UEA archive files
+- GunPoint, ItalyPowerDemand, JapaneseVowels: the UCR/UEA archive files
   (``aeon/datasets/data/<Name>/<Name>_TRAIN.ts`` and ``_TEST.ts``) bundled in the
   ``aeon`` wheel on PyPI. The published train/test splits are kept as they are.
 - Published accuracies (InceptionTime, HC2 resamples) from
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-UCR_SETS = ("GunPoint", "ItalyPowerDemand", "JapaneseVowels", "ArrowHead")
+UCR_SETS = ("GunPoint", "ItalyPowerDemand", "JapaneseVowels")
 RESULT_ESTIMATORS = ("InceptionTime", "HC2")
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 

@@ -37,24 +37,35 @@ def test_layer_flops_formulas():
     assert bench.layer_flops("Conv1D", 2, 10, 4) == 2 * (2 * 2 * 10 * 4 * 4 * 3)
     assert bench.layer_flops("LSTM", 2, 10, 4) == 2 * 2 * 10 * 8 * 4 * 4
     assert bench.layer_flops("GRU", 1, 1, 4) / bench.layer_flops("SimpleRNN", 1, 1, 4) == 3
-    with pytest.raises(ValueError, match="unknown layer kind 'Transformer'"):
+    with pytest.raises(ValueError, match="kind must be one of .*got 'Transformer'"):
         bench.layer_flops("Transformer", 1, 1)
 
 
 def test_build_sequence_model_shapes_and_errors():
     for kind in bench.LAYER_KINDS:
         assert tuple(bench.build_sequence_model(kind, 12, 6).output.shape) == (None, 12, 6)
-    with pytest.raises(ValueError, match="unknown layer kind"):
+    with pytest.raises(ValueError, match="kind must be one of"):
         bench.build_sequence_model("Attention", 12)
-    with pytest.raises(ValueError, match="length and width must be positive integers"):
+    with pytest.raises(ValueError, match="length must be an integer >= 1, got 0"):
         bench.build_sequence_model("GRU", 0)
 
 
-def test_median_time():
+def test_median_time(monkeypatch):
+    """On a fake clock where calls take 5, 1, 3 s (after two warm-up calls), the median is 3 s."""
+    durations = iter([5.0, 1.0, 3.0])
+    clock = {"now": 0.0, "running": False}
+
+    def perf_counter():
+        if clock["running"]:  # the end of a timed call: it took the next duration
+            clock["now"] += next(durations)
+        clock["running"] = not clock["running"]
+        return clock["now"]
+
     calls = []
-    assert bench.median_time(lambda: calls.append(1), repeats=3, warmup=2) >= 0
+    monkeypatch.setattr(bench.time, "perf_counter", perf_counter)
+    assert bench.median_time(lambda: calls.append(1), repeats=3, warmup=2) == 3.0
     assert len(calls) == 5
-    with pytest.raises(ValueError, match="repeats must be >= 1"):
+    with pytest.raises(ValueError, match="repeats must be an integer >= 1, got 0"):
         bench.median_time(lambda: None, repeats=0)
 
 

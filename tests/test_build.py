@@ -60,7 +60,7 @@ def test_build_rejects_unknown_lesson(tmp_path, capsys):
     notebooks.mkdir()
     _write(notebooks, "00_a.ipynb", "1")
     assert build.main(["--notebooks", str(notebooks), "--out", str(tmp_path / "b"), "--only", "07"]) == 2
-    assert "--only 07 matches none of: 00_a.ipynb" in capsys.readouterr().err
+    assert "--only 07: no such lesson; expected numbers or names among 00_a" in capsys.readouterr().err
 
 
 def test_failing_cell_and_noise_counting():

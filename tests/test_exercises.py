@@ -1,8 +1,43 @@
-"""Unit tests of utils.exercises."""
+"""Unit tests of utils.exercises: the checker, the expected answers, and one source per exercise."""
 
+import math
+import re
+from pathlib import Path
+
+import nbformat
 import pytest
 
 from utils import exercises
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Worked out by hand (or, for 00.2 and 06.3, read off the data files), independently of the
+# functions in utils.exercises that compute the expected answers.
+KNOWN_ANSWERS = {
+    "00.1": 1 / 6,
+    "00.2": (7, 29),
+    "00.3": 10 * math.log(8) / 520,
+    "01.1": (7, 7, 16),                     # 28 -> 26 -> 13 -> ceil(13 / 2)
+    "01.2": 10 * 32 + 32 * 32 + 32,
+    "01.3": 64 * 5 * 12 + 64,
+    "01.4": (100, 16),
+    "02.1": 128,                            # 1 + (1 + 2 + ... + 64)
+    "02.2": 18,                             # 1 + 2 + 1 + 4 + 2 + 8
+    "02.3": 6,                              # 2^(n+1) - 1 >= 101
+    "02.4": 4,
+    "03.1": 1 + 1 + 256 + 1,
+    "03.2": 2 * 32 * 1024 * 128 * 3 * 64,
+    "03.3": "dropout",
+    "04.1": 20,
+    "04.2": 0.8,
+    "04.3": 1 / 12,
+    "04.4": 1.0,
+    "05.2": 4 * 128 * (16 + 128 + 1),
+    "05.3": 10 * math.log(8) / 1020,
+    "06.1": "TCN",
+    "06.2": 10,
+    "06.3": 513 / 1029,                     # ItalyPowerDemand: 513 of 1029 test series are the training majority
+}
 
 
 def test_unanswered_is_not_an_error(capsys):
@@ -22,15 +57,63 @@ def test_right_and_wrong_answers(capsys):
 def test_unknown_exercise():
     with pytest.raises(ValueError, match="unknown exercise '99.9'"):
         exercises.check("99.9", 1)
+    with pytest.raises(ValueError, match="unknown exercise 1.1"):
+        exercises.check(1.1, 1)
 
 
 def test_function_answers_are_run_not_compared(capsys):
     assert exercises.check("05.1", lambda z, h, n: z * h + (1 - z) * n) is True
     assert exercises.check("05.1", lambda z, h, n: z * n + (1 - z) * h) is False
     assert exercises.check("05.1", lambda z, h, n: 1 / 0) is False
+    assert exercises.check("05.1", 0.5) is False  # not a function
 
 
-def test_every_exercise_has_a_computable_answer():
-    for exercise_id, exercise in exercises.EXERCISES.items():
-        assert exercise.expected() is not None, exercise_id
-        assert exercise.question and exercise.hint
+@pytest.mark.parametrize("exercise_id", sorted(KNOWN_ANSWERS))
+def test_expected_answers_equal_the_worked_answers(exercise_id):
+    exercise = exercises.EXERCISES[exercise_id]
+    expected = exercise.expected()
+    known = KNOWN_ANSWERS[exercise_id]
+    if isinstance(known, tuple):
+        assert tuple(expected) == known
+    elif isinstance(known, str):
+        assert expected == known
+    else:
+        assert expected == pytest.approx(known, rel=max(exercise.rel_tol, 1e-9))
+    assert exercises.check(exercise_id, known) is True
+
+
+def test_every_exercise_is_checked_by_value_or_by_running_code():
+    assert set(exercises.EXERCISES) == set(KNOWN_ANSWERS) | {"05.1"}
+    assert exercises.EXERCISES["05.1"].verify is not None and exercises.EXERCISES["05.1"].expected is None
+    with pytest.raises(ValueError, match="needs exactly one of expected"):
+        exercises.Exercise("hint")
+
+
+def _notebook_exercises():
+    """{exercise id: (notebook, markdown text)} for every "**Exercise NN.K.**" cell, and the check calls."""
+    texts, calls = {}, {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                for exercise_id in re.findall(r"\*\*Exercise (\d\d\.\d+)\.\*\*", cell.source):
+                    assert exercise_id not in texts, f"{exercise_id} is stated twice"
+                    texts[exercise_id] = path.name
+            else:
+                for exercise_id in re.findall(r"exercises\.check\(\"(\d\d\.\d+)\"", cell.source):
+                    calls.setdefault(exercise_id, set()).add(path.name)
+    return texts, calls
+
+
+def test_each_exercise_is_stated_once_in_its_own_lesson_and_checked_there():
+    texts, calls = _notebook_exercises()
+    assert set(texts) == set(exercises.EXERCISES), "notebook exercises and utils.exercises differ"
+    for exercise_id, notebook in texts.items():
+        assert notebook.startswith(exercise_id[:2]), f"{exercise_id} is stated in {notebook}"
+        assert calls.get(exercise_id) == {notebook}, f"{exercise_id} is checked in {calls.get(exercise_id)}"
+    assert not hasattr(exercises.EXERCISES["00.1"], "question")  # the text lives in the notebook only
+
+
+def test_expected_answers_do_not_import_through_lambdas():
+    source = (ROOT / "utils" / "exercises.py").read_text()
+    assert "__import__" not in source
+    assert "is _gru_update_works" not in source  # special cases are a field (verify), not object identity

@@ -36,5 +36,5 @@ def test_gradient_reaches_back_only_to_the_last_cut(truncate_every):
 
 
 def test_truncate_every_must_be_positive():
-    with pytest.raises(ValueError, match="truncate_every must be a positive integer"):
+    with pytest.raises(ValueError, match="truncate_every must be an integer >= 1"):
         TruncatedSimpleRNNCell(4, 0)

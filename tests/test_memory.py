@@ -42,9 +42,9 @@ def test_receptive_field_unknown_layer():
 
 def test_conv_stack_field_and_errors():
     assert memory.conv_stack_field(3, [1, 2, 4, 8]) == 31
-    with pytest.raises(ValueError, match="kernel_size must be a positive integer"):
+    with pytest.raises(ValueError, match="kernel_size must be an integer >= 1"):
         memory.conv_stack_field(0, [1])
-    with pytest.raises(ValueError, match="dilations must be positive integers"):
+    with pytest.raises(ValueError, match=r"dilations must be integers >= 1, got \[1, 0\] \(bad entry 0\)"):
         memory.conv_stack_field(3, [1, 0])
 
 
@@ -99,7 +99,7 @@ def test_linear_probe_reads_linear_codes_and_not_noise():
     assert memory.linear_probe_accuracy(rng.normal(size=(2000, 10)), labels, 4) < 0.35
     with pytest.raises(ValueError, match="labels must lie in 0..3"):
         memory.linear_probe_accuracy(features, labels + 1, 4)
-    with pytest.raises(ValueError, match=r"expected features \(n, d\)"):
+    with pytest.raises(ValueError, match=r"features must have shape \(n, d\)"):
         memory.linear_probe_accuracy(features[:, 0], labels, 4)
 
 
@@ -111,3 +111,40 @@ def test_marker_seen():
     np.testing.assert_array_equal(y, (np.arange(30)[None] >= first[:, None]).astype(np.float32))
     with pytest.raises(ValueError, match="length must be an integer >= 2"):
         data.marker_seen(5, 1)
+
+
+def _random_stack(rng):
+    """A random chain of valid Conv1D (strided or dilated) and AveragePooling1D layers, all linear."""
+    stack = []
+    for _ in range(rng.integers(1, 5)):
+        if rng.random() < 0.3:
+            size = int(rng.integers(2, 4))
+            stack.append(layers.AveragePooling1D(size))
+        else:
+            dilation = int(rng.integers(1, 4))
+            stride = 1 if dilation > 1 else int(rng.integers(1, 3))
+            stack.append(layers.Conv1D(2, int(rng.integers(1, 5)), strides=stride, dilation_rate=dilation,
+                                       use_bias=False, kernel_initializer=keras.initializers.RandomUniform(0.1, 1.0)))
+    return stack
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_receptive_field_equals_brute_force_influence_on_random_stacks(seed):
+    """Perturb each input step alone: the span of steps that move output 0 is the receptive field.
+
+    Weights are positive and nothing is non-linear, so every step inside the field moves the
+    output (from exactly 0) and every step outside leaves it at exactly 0.
+    """
+    rng = np.random.default_rng(seed)
+    length = 120
+    stack = _random_stack(rng)
+    series = keras.Input((length, 1))
+    h = series
+    for layer in stack:
+        h = layer(h)
+    model = keras.Model(series, h)
+    copies = np.eye(length, dtype="float32")[..., None]           # copy s: a 1 at step s, zeros elsewhere
+    first_output = model.predict(copies, verbose=0)[:, 0, :].max(axis=-1)
+    moved = np.flatnonzero(first_output > 0)
+    assert moved[0] == 0
+    assert memory.receptive_field(model) == moved[-1] - moved[0] + 1, [layer.get_config()["name"] for layer in stack]

@@ -57,7 +57,7 @@ def test_image_grid_and_feature_maps():
 @pytest.mark.parametrize("kwargs, message", [
     ({"images": np.zeros((8, 8))}, r"images must have shape \(n, height, width\)"),
     ({"images": np.zeros((2, 8, 8)), "titles": ["a"]}, "titles has 1 entries for 2 images"),
-    ({"images": np.zeros((2, 8, 8)), "ncols": 0}, "ncols must be >= 1"),
+    ({"images": np.zeros((2, 8, 8)), "ncols": 0}, "ncols must be an integer >= 1"),
     ({"images": np.zeros((2, 8, 8, 1)), "channels_last": True}, "channels_last expects"),
 ])
 def test_image_grid_bad_input(kwargs, message):
@@ -69,7 +69,7 @@ def test_sequence_heatmap():
     fig = plots.plot_sequence_heatmap(np.random.randn(16, 50), title="hidden state", ylabel="unit")
     assert _labelled(fig.axes[0]) and fig.axes[0].get_xlabel() == "time step"
     assert len(fig.axes) == 2  # the colour bar
-    with pytest.raises(ValueError, match="must be 2-D"):
+    with pytest.raises(ValueError, match="must be a non-empty 2-D array"):
         plots.plot_sequence_heatmap(np.zeros(5))
 
 

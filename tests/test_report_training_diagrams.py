@@ -44,8 +44,8 @@ def test_compile_and_fit_trains_and_reports_progress(capsys):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"epochs": 0}, "epochs must be a positive integer"),
-    ({"learning_rate": 0}, "learning_rate must be > 0"),
+    ({"epochs": 0}, "epochs must be an integer >= 1"),
+    ({"learning_rate": 0}, "learning_rate must be a finite number > 0"),
 ])
 def test_compile_and_fit_bad_arguments(kwargs, message):
     inputs = keras.Input((2,))
@@ -74,7 +74,7 @@ def test_gated_cell_diagram(cell):
 
 
 def test_gated_cell_diagram_rejects_unknown_cells():
-    with pytest.raises(ValueError, match="cell must be 'LSTM' or 'GRU'"):
+    with pytest.raises(ValueError, match="cell must be one of 'LSTM', 'GRU'"):
         diagrams.draw_gated_cell("SimpleRNN")
 
 

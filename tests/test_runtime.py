@@ -35,7 +35,7 @@ def test_seed_everything_repeats_python_numpy_and_keras():
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "42", True])
 def test_seed_must_be_a_non_negative_integer(seed):
-    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
         runtime.seed_everything(seed)
 
 
@@ -45,7 +45,21 @@ def test_setup_reports_one_line(capsys):
     assert line == str(info) and "\n" not in line
     assert info.backend == "tensorflow" and info.keras_version.startswith("3.")
     assert info.device in line and "seed 5" in line
-    assert info.has_gpu == (info.device != "CPU")
+
+
+def test_device_and_has_gpu_agree_with_the_backend():
+    """has_gpu is read off the device; the device itself must agree with what TensorFlow lists."""
+    import tensorflow as tf
+
+    info = runtime.setup(seed=0, verbose=False)
+    gpus = tf.config.list_physical_devices("GPU")
+    assert info.has_gpu is bool(gpus)
+    assert (info.device == "CPU") is (not gpus)
+    fields = {**info.__dict__}
+    on_cpu = runtime.RuntimeInfo(**{**fields, "device": "CPU"})
+    on_gpu = runtime.RuntimeInfo(**{**fields, "device": "NVIDIA H100 80GB HBM3"})
+    assert on_cpu.has_gpu is False and on_gpu.has_gpu is True
+    assert "device: CPU (" in str(on_cpu) and "device: NVIDIA H100 80GB HBM3 |" in str(on_gpu)
 
 
 def test_fresh_process_start_up_is_quiet():
@@ -62,5 +76,5 @@ def test_course_seed_overrides_the_lesson_seed(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_SEED", "3")
     assert runtime.setup(seed=42).seed == 3
     monkeypatch.setenv("COURSE_SEED", "three")
-    with pytest.raises(ValueError, match="COURSE_SEED must be a non-negative integer"):
+    with pytest.raises(ValueError, match="COURSE_SEED must be an integer >= 0"):
         runtime.setup(seed=42)

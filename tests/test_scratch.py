@@ -64,9 +64,9 @@ def test_output_length(size, window, stride, padding, expected):
     (lambda: scratch.conv2d(np.zeros((1, 8, 8, 2)), np.zeros((3, 3, 1, 2))), r"kernel must be \(kh, kw, 2, filters\)"),
     (lambda: scratch.conv2d(np.zeros((1, 2, 2, 1)), np.zeros((3, 3, 1, 2))), "does not fit in 2 steps"),
     (lambda: scratch.conv2d(np.zeros((1, 8, 8, 1)), np.zeros((3, 3, 1, 2)), padding="full"), "padding must be one of"),
-    (lambda: scratch.conv2d(np.zeros((1, 8, 8, 1)), np.zeros((3, 3, 1, 2)), stride=0), "stride must be a positive integer"),
+    (lambda: scratch.conv2d(np.zeros((1, 8, 8, 1)), np.zeros((3, 3, 1, 2)), stride=0), "stride must be an integer >= 1"),
     (lambda: scratch.max_pool2d(np.zeros((8, 8, 1))), r"x must be \(batch, height, width, channels\)"),
-    (lambda: scratch.max_pool2d(np.zeros((1, 8, 8, 1)), pool_size=0), "pool_size must be a positive integer"),
+    (lambda: scratch.max_pool2d(np.zeros((1, 8, 8, 1)), pool_size=0), "pool_size must be an integer >= 1"),
     (lambda: scratch.simple_rnn(np.zeros((2, 5)), np.zeros((5, 3)), np.zeros((3, 3)), np.zeros(3)), r"x must be \(batch, time >= 1"),
     (lambda: scratch.simple_rnn(np.zeros((2, 5, 4)), np.zeros((5, 3)), np.zeros((3, 3)), np.zeros(3)), r"expected kernel \(4, units\)"),
 ])

@@ -3,6 +3,7 @@
 Modules (each notebook imports what it needs):
 
 - ``utils.runtime``   setup(seed) for every lesson: seeds, quiet TensorFlow, device report
+- ``utils.validate``  argument checks shared by every module (one rule, clear ValueErrors)
 - ``utils.data``      shipped real data sets and synthetic sequence tasks
 - ``utils.plots``     training curves, image grids, heat maps, comparison charts
 - ``utils.exercises`` instant feedback for the exercises

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from utils import validate
 from utils.runtime import import_keras
 
 keras = import_keras()
@@ -30,6 +31,7 @@ LAYER_KINDS = ("Conv1D", "dilated Conv1D", "SimpleRNN", "GRU", "LSTM")
 RECURRENT_KINDS = {"SimpleRNN", "GRU", "LSTM", "RNN", "Bidirectional"}
 GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
 CONV_KERNEL, CONV_DEPTH, DILATIONS = 3, 2, (1, 2, 4, 8)
+DEVICES = ("CPU", "GPU")
 
 
 def build_sequence_model(kind: str, length: int, width: int = 64) -> "keras.Model":
@@ -39,10 +41,8 @@ def build_sequence_model(kind: str, length: int, width: int = 64) -> "keras.Mode
     kernel 3, dilations 1, 2, 4, 8 (TCN-style); the recurrent kinds: one layer returning
     its state at every step.
     """
-    if kind not in LAYER_KINDS:
-        raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(LAYER_KINDS)}")
-    if not isinstance(length, int) or length < 1 or not isinstance(width, int) or width < 1:
-        raise ValueError(f"length and width must be positive integers, got {length!r} and {width!r}")
+    validate.one_of("kind", kind, LAYER_KINDS)
+    length, width = validate.integer("length", length, minimum=1), validate.integer("width", width, minimum=1)
     series = keras.Input(shape=(length, width))
     if kind == "Conv1D":
         h = series
@@ -85,19 +85,20 @@ def layer_flops(kind: str, batch: int, length: int, width: int = 64) -> float:
     Recurrent cells: 2·B·T·(in + units)·gates·units; convolutions: 2·B·T·in·out·k per layer.
     Biases and activations are ignored (they are a few percent).
     """
+    validate.one_of("kind", kind, LAYER_KINDS)
+    batch, length = validate.integer("batch", batch, minimum=1), validate.integer("length", length, minimum=1)
+    width = validate.integer("width", width, minimum=1)
     if kind == "Conv1D":
         return CONV_DEPTH * 2.0 * batch * length * width * width * CONV_KERNEL
     if kind == "dilated Conv1D":
         return len(DILATIONS) * 2.0 * batch * length * width * width * CONV_KERNEL
-    if kind in GATES:
-        return 2.0 * batch * length * (width + width) * GATES[kind] * width
-    raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(LAYER_KINDS)}")
+    return 2.0 * batch * length * (width + width) * GATES[kind] * width  # a recurrent kind
 
 
 def median_time(function, repeats: int = 5, warmup: int = 2) -> float:
     """Median wall time in seconds of ``function()`` over ``repeats`` calls after ``warmup`` calls."""
-    if repeats < 1 or warmup < 0:
-        raise ValueError(f"repeats must be >= 1 and warmup >= 0, got {repeats} and {warmup}")
+    validate.callable_("function", function)
+    repeats, warmup = validate.integer("repeats", repeats, minimum=1), validate.integer("warmup", warmup, minimum=0)
     for _ in range(warmup):
         function()
     times = []
@@ -141,7 +142,15 @@ class BenchResult:
 
 def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, width: int = 64,
               repeats: int = 5, device: str = "CPU", log=print) -> list[BenchResult]:
-    """Time a forward pass and a training step for every layer kind and length."""
+    """Time a forward pass and a training step for every layer kind and length.
+
+    Every argument is checked before the first model is built, so a typo fails at once.
+    """
+    kinds = tuple(validate.one_of("kinds", kind, LAYER_KINDS) for kind in _as_tuple("kinds", kinds))
+    lengths = validate.integers("lengths", lengths, minimum=1)
+    batch, width = validate.integer("batch", batch, minimum=1), validate.integer("width", width, minimum=1)
+    repeats = validate.integer("repeats", repeats, minimum=1)
+    validate.one_of("device", device, DEVICES)
     results = []
     rng = np.random.default_rng(0)
     for length in lengths:
@@ -159,8 +168,23 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
     return results
 
 
+def _as_tuple(name: str, values) -> tuple:
+    if isinstance(values, str):
+        return (values,)
+    values = tuple(values)
+    if not values:
+        raise ValueError(f"{name} must name at least one entry, got an empty sequence")
+    return values
+
+
 def write_csv(results: list[BenchResult], path: Path) -> Path:
     """Write results with derived columns (steps/s, GFLOP/s) to a CSV file."""
+    results = list(results)
+    if not results:
+        raise ValueError("results is empty: there is nothing to write; run benchmark() first")
+    if not all(isinstance(r, BenchResult) for r in results):
+        raise ValueError(f"results must be BenchResult objects from benchmark(), got {type(results[0]).__name__}")
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh)
@@ -213,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
 
     device = "CPU" if device_name() == "CPU" else "GPU"
     print(f"benchmark on {device_name()}: batch {args.batch}, width {args.width}, lengths {args.lengths}")
-    results = benchmark(lengths=args.lengths, batch=args.batch, width=args.width, repeats=args.repeats, device=device)
+    try:
+        results = benchmark(lengths=args.lengths, batch=args.batch, width=args.width, repeats=args.repeats, device=device)
+    except ValueError as exc:
+        parser.error(str(exc))
     csv_path = write_csv(results, args.out / "bench.csv")
     fig = plot_results(results, title=f"Training throughput on {device_name()}")
     fig.savefig(args.out / "bench.png", dpi=120)

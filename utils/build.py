@@ -165,9 +165,14 @@ def build_course(notebooks_dir: Path, out_dir: Path, only: list[str] | None = No
     notebooks = sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
         raise ValueError(f"no lesson notebooks (NN_name.ipynb) in {notebooks_dir}")
+    if only is not None:
+        if isinstance(only, str) or not only:
+            raise ValueError(f"only must be a non-empty list of lesson numbers or names, got {only!r}")
+        unknown = [name for name in only if not any(name in (p.name[:2], p.stem) for p in notebooks)]
+        if unknown:
+            raise ValueError(f"--only {' '.join(unknown)}: no such lesson; expected numbers or names among "
+                             f"{', '.join(p.stem for p in notebooks)}")
     selected = [p for p in notebooks if not only or p.name[:2] in only or p.stem in only]
-    if only and not selected:
-        raise ValueError(f"--only {' '.join(only)} matches none of: {', '.join(p.name for p in notebooks)}")
     (out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     (out_dir / "html").mkdir(parents=True, exist_ok=True)
     (out_dir / "logs").mkdir(parents=True, exist_ok=True)

@@ -20,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from utils import validate
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
-UCR_DATASETS = ("GunPoint", "ItalyPowerDemand", "JapaneseVowels", "ArrowHead")
+UCR_DATASETS = ("GunPoint", "ItalyPowerDemand", "JapaneseVowels")
 
 ADDING_BASELINE_MSE = 1 / 6
 """MSE of always predicting 1 on the adding problem: Var(U1 + U2) for U ~ Uniform(0, 1)."""
@@ -31,35 +33,13 @@ COPY_MEMORY_DIGITS = 10
 """How many digits the copy-memory task asks the model to remember (Bai et al. 2018)."""
 
 
-# --------------------------------------------------------------------------- validation
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_positive_float(name: str, value, allow_zero: bool = False) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a finite number {bound}, got {value}")
-    return value
-
-
 def as_generator(seed) -> np.random.Generator:
     """Turn ``seed`` (int, Generator or None) into a ``numpy.random.Generator``."""
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None:
         return np.random.default_rng()
-    return np.random.default_rng(_check_int("seed", seed, 0))
+    return np.random.default_rng(validate.integer("seed", seed, minimum=0))
 
 
 # --------------------------------------------------------------------------- synthetic tasks
@@ -75,8 +55,8 @@ def adding_problem(n: int, length: int, seed=None) -> tuple[np.ndarray, np.ndarr
     Returns ``x`` of shape ``(n, length, 2)`` and ``y`` of shape ``(n, 1)``, float32.
     Always predicting 1 scores ``ADDING_BASELINE_MSE`` (1/6) on average.
     """
-    n = _check_int("n", n, 0)
-    length = _check_int("length", length, 2)
+    n = validate.integer("n", n, minimum=0)
+    length = validate.integer("length", length, minimum=2)
     rng = as_generator(seed)
     values = rng.random((n, length), dtype=np.float32)
     half = length // 2
@@ -102,8 +82,8 @@ def copy_memory(n: int, delay: int, seed=None) -> tuple[np.ndarray, np.ndarray]:
     Returns token arrays ``x`` and ``y``, both ``(n, delay + 20)`` float32.
     See :func:`copy_memory_baseline` for the loss of a memoryless model.
     """
-    n = _check_int("n", n, 0)
-    delay = _check_int("delay", delay, 1)
+    n = validate.integer("n", n, minimum=0)
+    delay = validate.integer("delay", delay, minimum=1)
     rng = as_generator(seed)
     digits = rng.integers(1, 9, size=(n, COPY_MEMORY_DIGITS)).astype(np.float32)
     x = np.concatenate(
@@ -120,7 +100,7 @@ def copy_memory_baseline(delay: int) -> float:
     Predict 0 with certainty everywhere except the last 10 steps, where it guesses
     uniformly among the 8 digits: ``10 * ln 8 / (delay + 20)``.
     """
-    delay = _check_int("delay", delay, 1)
+    delay = validate.integer("delay", delay, minimum=1)
     return COPY_MEMORY_DIGITS * math.log(8) / (delay + 2 * COPY_MEMORY_DIGITS)
 
 
@@ -137,10 +117,10 @@ def delayed_recall(
     Returns ``x`` (n, length) tokens, ``y`` (n, length) tokens and ``weights``
     (n, length) of 0/1, all float32.
     """
-    n = _check_int("n", n, 0)
-    length = _check_int("length", length, 2)
-    lag = _check_int("lag", lag, 0)
-    vocab_size = _check_int("vocab_size", vocab_size, 2)
+    n = validate.integer("n", n, minimum=0)
+    length = validate.integer("length", length, minimum=2)
+    lag = validate.integer("lag", lag, minimum=0)
+    vocab_size = validate.integer("vocab_size", vocab_size, minimum=2)
     if lag >= length:
         raise ValueError(f"lag must be smaller than length ({length}), got {lag}")
     rng = as_generator(seed)
@@ -162,9 +142,9 @@ def marker_seen(n: int, length: int, vocab_size: int = 8, seed=None) -> tuple[np
 
     Returns ``x`` tokens and ``y`` 0/1 targets, both ``(n, length)`` float32.
     """
-    n = _check_int("n", n, 0)
-    length = _check_int("length", length, 2)
-    vocab_size = _check_int("vocab_size", vocab_size, 2)
+    n = validate.integer("n", n, minimum=0)
+    length = validate.integer("length", length, minimum=2)
+    vocab_size = validate.integer("vocab_size", vocab_size, minimum=2)
     rng = as_generator(seed)
     x = rng.integers(1, vocab_size, size=(n, length)).astype(np.float32)
     position = rng.integers(0, length, size=n)
@@ -184,10 +164,10 @@ def noisy_sine(
 
     Returns ``x`` of shape ``(n, length, 1)`` and ``y`` of shape ``(n, horizon)``, float32.
     """
-    n = _check_int("n", n, 0)
-    length = _check_int("length", length, 2)
-    horizon = _check_int("horizon", horizon, 1)
-    noise_std = _check_positive_float("noise_std", noise_std, allow_zero=True)
+    n = validate.integer("n", n, minimum=0)
+    length = validate.integer("length", length, minimum=2)
+    horizon = validate.integer("horizon", horizon, minimum=1)
+    noise_std = validate.number("noise_std", noise_std, minimum=0)
     rng = as_generator(seed)
     freq = rng.uniform(0.02, 0.1, size=(n, 1))
     phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
@@ -245,8 +225,7 @@ def load_ucr(name: str) -> Dataset:
     JapaneseVowels' series have unequal lengths and are zero-padded at the end (its
     ``lengths_train``/``lengths_test`` give the true lengths).
     """
-    if name not in UCR_DATASETS:
-        raise ValueError(f"unknown data set {name!r}; expected one of {', '.join(UCR_DATASETS)}")
+    validate.one_of("name", name, UCR_DATASETS)
     arrays = _load_npz(name)
     return Dataset(
         name=name,
@@ -265,19 +244,27 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
 
     Pixels are scaled from 0..16 to [0, 1]. Images are ``(n, 8, 8)`` float32; add a
     channel axis for Conv2D, or read the 8 rows as a sequence of 8 steps for an RNN.
-    The split is stratified by class and fixed by ``seed``.
+    The split is stratified by class and fixed by ``seed`` (an integer: the same seed
+    always gives the same split). Each class puts ``round(count * test_fraction)`` of its
+    images in the test set, so every class must land on both sides of the split.
     """
-    test_fraction = _check_positive_float("test_fraction", test_fraction)
-    if test_fraction >= 1:
-        raise ValueError(f"test_fraction must be between 0 and 1 (exclusive), got {test_fraction}")
-    rng = as_generator(seed)
+    test_fraction = validate.fraction("test_fraction", test_fraction)
+    seed = validate.integer("seed", seed, minimum=0)
+    rng = np.random.default_rng(seed)
     arrays = _load_npz("digits")
     images = arrays["images"].astype(np.float32) / 16.0
     labels = arrays["labels"].astype(np.int64)
     test_index = []
     for label in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == label))
-        test_index.extend(members[: round(len(members) * test_fraction)])
+        n_test = round(len(members) * test_fraction)
+        if not 0 < n_test < len(members):
+            raise ValueError(
+                f"test_fraction={test_fraction} puts {n_test} of the {len(members)} images of digit {label} "
+                f"in the test set; choose a fraction that leaves every digit on both sides "
+                f"(between {0.5 / len(members):.3f} and {1 - 0.5 / len(members):.3f} here)"
+            )
+        test_index.extend(members[:n_test])
     is_test = np.zeros(len(labels), bool)
     is_test[test_index] = True
     return Dataset(
@@ -297,8 +284,7 @@ def published_results(name: str) -> list[dict]:
     ``data/published_accuracy.csv`` (InceptionTime and HC2, mean of 30 resamples, from the
     results shipped in the aeon wheel). See ``data/README.md``.
     """
-    if name not in UCR_DATASETS:
-        raise ValueError(f"unknown data set {name!r}; expected one of {', '.join(UCR_DATASETS)}")
+    validate.one_of("name", name, UCR_DATASETS)
     results = []
     with open(DATA_DIR / "published_fawaz2019.csv", newline="") as fh:
         for row in csv.DictReader(fh):

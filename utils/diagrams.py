@@ -8,6 +8,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from utils import validate
+
 
 def _box(ax, x, y, text, color, width=0.9, height=0.6):
     ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
@@ -25,8 +27,7 @@ def draw_unrolled_rnn(steps: int = 4, title: str = "A recurrent layer, folded an
     The weights W, U, b appear once, in a box linked to every step: unrolling copies the
     computation, not the parameters.
     """
-    if not isinstance(steps, int) or not 1 <= steps <= 8:
-        raise ValueError(f"steps must be an integer from 1 to 8, got {steps!r}")
+    steps = validate.integer("steps", steps, minimum=1, maximum=8)
     fig, ax = plt.subplots(figsize=(2.0 + 1.6 * steps, 4.2))
     # Folded view: one cell with a loop from its output back to its input.
     _box(ax, 0, 1, "cell", "#f4cccc")
@@ -69,11 +70,10 @@ def draw_dependency_graphs(steps: int = 6, conv_layers: int = 2, kernel_size: in
     the longest chain has ``conv_layers`` links. In the RNN, h_t needs h_{t-1}: the longest
     chain has ``steps`` links. That chain (the critical path) is drawn in red.
     """
-    if not isinstance(steps, int) or not 2 <= steps <= 12:
-        raise ValueError(f"steps must be an integer from 2 to 12, got {steps!r}")
-    if not isinstance(conv_layers, int) or not 1 <= conv_layers <= 4:
-        raise ValueError(f"conv_layers must be an integer from 1 to 4, got {conv_layers!r}")
-    if not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
+    steps = validate.integer("steps", steps, minimum=2, maximum=12)
+    conv_layers = validate.integer("conv_layers", conv_layers, minimum=1, maximum=4)
+    kernel_size = validate.integer("kernel_size", kernel_size, minimum=1)
+    if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be a positive odd integer, got {kernel_size!r}")
     fig, (ax_cnn, ax_rnn) = plt.subplots(1, 2, figsize=(13, 3.8))
     half = kernel_size // 2
@@ -116,8 +116,7 @@ def draw_gated_cell(cell: str):
     no squashing non-linearity, only an element-wise product with a gate (and, for the
     LSTM, an addition), which is why gradients can travel far when the gates stay open.
     """
-    if cell not in ("LSTM", "GRU"):
-        raise ValueError(f"cell must be 'LSTM' or 'GRU', got {cell!r}")
+    validate.one_of("cell", cell, ("LSTM", "GRU"))
     fig, ax = plt.subplots(figsize=(8, 3.6))
     state = "$c$" if cell == "LSTM" else "$h$"
     ax.annotate("", xy=(9.3, 3), xytext=(0.2, 3), arrowprops={"arrowstyle": "-|>", "linewidth": 3, "color": "#2ca02c"})

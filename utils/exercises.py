@@ -2,9 +2,18 @@
 
 Introduced in lesson 00. An exercise cell ends with ``exercises.check("00.1", answer)``:
 with ``answer = None`` (not tried yet) it just says so, otherwise it prints whether the
-answer is right, with a hint when it is not, and returns ``True``/``False``. Expected
-answers are computed from the course's own code where possible, not typed in, so they
-stay right when the code changes.
+answer is right, with a hint when it is not, and returns ``True``/``False``.
+
+The text of each exercise lives in one place only: its lesson notebook, as a markdown
+cell starting ``**Exercise NN.K.**`` followed by the cell that calls ``check``. This module
+holds what the checker needs: how to get the right answer, a hint, and the tolerance.
+Expected answers are computed from the course's own code where possible, not typed in,
+so they stay right when the code changes. Exercises whose answer is a function (the
+learner writes code) carry a ``verify`` function that runs it instead.
+
+How answers are compared: numbers within ``rel_tol``/``abs_tol`` (``True`` and ``False``
+are not numbers here); strings ignoring case and surrounding spaces; tuples and lists
+entry by entry; anything else (an array against a string answer, say) is simply wrong.
 """
 
 from __future__ import annotations
@@ -19,13 +28,23 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: its question, how to get the expected answer, and a hint."""
+    """How to check one exercise: the expected answer (or a ``verify`` function) and a hint.
 
-    question: str
-    expected: Callable[[], Any]
+    Exactly one of ``expected`` (a function computing the right answer) and ``verify`` (a
+    function that runs the learner's answer, itself a function, and returns True or
+    False) is given.
+    """
+
     hint: str
+    expected: Callable[[], Any] | None = None
+    verify: Callable[[Any], bool] | None = None
     rel_tol: float = 1e-6
     abs_tol: float = 0.0
+
+    def __post_init__(self):
+        if (self.expected is None) == (self.verify is None):
+            raise ValueError("an Exercise needs exactly one of expected (computes the answer) or verify "
+                             "(runs an answer that is a function)")
 
 
 def _adding_baseline() -> float:
@@ -100,137 +119,56 @@ def _italy_majority_accuracy() -> float:
     return float((italy.y_test == np.bincount(italy.y_train).argmax()).mean())
 
 
-EXERCISES: dict[str, Exercise] = {
-    "00.1": Exercise(
-        "Estimate the MSE of always predicting 1 on 100,000 adding-problem sequences of length 50.",
-        _adding_baseline,
-        "Generate x, y with data.adding_problem and average (y - 1)**2; it should be near 1/6.",
-        rel_tol=0.03,
-    ),
-    "00.2": Exercise(
-        "What are the shortest and longest series lengths in JapaneseVowels (train and test together)?",
-        _japanese_vowels_lengths,
-        "Concatenate ds.lengths_train and ds.lengths_test, then take min and max; answer (shortest, longest).",
-    ),
-    "00.3": Exercise(
-        "What cross-entropy does a memoryless model reach on copy memory with delay T=500?",
-        _copy_memory_baseline_500,
-        "Only the last 10 of T+20 steps are uncertain, each a uniform guess among 8 digits.",
-        rel_tol=1e-3,
-    ),
-    "01.1": Exercise(
-        "Output shape (height, width, channels) of Conv2D(8, 3, 'valid') -> MaxPooling2D(2) -> "
-        "Conv2D(16, 3, strides=2, 'same') on a 28x28x1 image?",
-        _conv_stack_shape,
-        "valid: n - k + 1; pooling by 2: n // 2; same with stride 2: ceil(n / 2); channels = filters.",
-    ),
-    "01.2": Exercise(
-        "How many parameters does SimpleRNN(32) have when it reads 10 features per step?",
-        _layer_params(lambda keras: (keras.layers.SimpleRNN(32), (None, 10))),
-        "W is features x units, U is units x units, plus one bias per unit.",
-    ),
-    "01.3": Exercise(
-        "How many parameters does Conv1D(64, kernel_size=5) have on a 12-channel series?",
-        _layer_params(lambda keras: (keras.layers.Conv1D(64, 5), (None, 12))),
-        "Each filter has kernel_size x in_channels weights and one bias.",
-    ),
-    "01.4": Exercise(
-        "Output shape (time, units) of SimpleRNN(16, return_sequences=True) reading 100 steps of 3 features?",
-        _rnn_sequence_shape,
-        "return_sequences=True keeps one state per time step.",
-    ),
-    "02.1": Exercise(
-        "Receptive field of causal Conv1D layers with kernel 2 and dilations 1, 2, 4, ..., 64?",
-        lambda: __import__("utils.memory", fromlist=["conv_stack_field"]).conv_stack_field(2, [1, 2, 4, 8, 16, 32, 64]),
-        "1 + (kernel_size - 1) * (sum of the dilations).",
-    ),
-    "02.2": Exercise(
-        "Receptive field of Conv1D(3) -> MaxPooling1D(2) -> Conv1D(3) -> MaxPooling1D(2) -> Conv1D(3)?",
-        _pooled_stack_field,
-        "Each layer adds (window - 1) x jump, where jump is the product of the strides before it.",
-    ),
-    "02.3": Exercise(
-        "Fewest kernel-3 causal layers with dilations 1, 2, 4, ... that see 100 steps back?",
-        _layers_for_lag_100,
-        "Seeing 100 steps back means a field of at least 101; n layers give 1 + 2 * (2**n - 1).",
-    ),
-    "02.4": Exercise(
-        "Largest lag in (1, 2, 4, 8, 16, 32) that the field-5 CNN recalls?",
-        lambda: max(k for k in (1, 2, 4, 8, 16, 32) if k < 5),
-        "A field of 5 covers the current step and the 4 before it.",
-    ),
-    "03.1": Exercise(
-        "Sequential critical path of Conv1D(stride 2) -> Conv1D(stride 2) -> GRU -> Dense at T=1024?",
-        lambda: 1 + 1 + 1024 // 4 + 1,
-        "Each non-recurrent layer is one step; the GRU needs one step per position it receives.",
-    ),
-    "03.2": Exercise(
-        "Forward FLOPs of GRU(64) on 64 inputs, batch 32, T=1024?",
-        lambda: __import__("utils.bench", fromlist=["layer_flops"]).layer_flops("GRU", 32, 1024, 64),
-        "2 x batch x T x (inputs + units) x gates x units, with 3 gates for a GRU.",
-    ),
-    "03.3": Exercise(
-        "Which argument keeps the cuDNN LSTM kernel: recurrent_dropout=0.2, dropout=0.2, unroll=True or activation='relu'?",
-        lambda: "dropout",
-        "The fused kernel needs the default activations, no recurrent dropout and no unrolling.",
-    ),
-    "04.1": Exercise(
-        "A gradient shrinks by 0.5 per step: after how many steps is it below 1e-6 of its start?",
-        lambda: math.ceil(math.log(1e-6) / math.log(0.5)),
-        "Solve 0.5**k < 1e-6 for the smallest whole k (take logarithms).",
-    ),
-    "04.2": Exercise(
-        "Largest per-step gradient factor of a tanh RNN whose U has largest singular value 0.8?",
-        lambda: 0.8,
-        "|tanh'| is at most 1, so each step multiplies the norm by at most the largest singular value of U.",
-    ),
-    "04.3": Exercise(
-        "MSE on the adding problem of predicting value2 + 0.5 (knowing only the second marked value)?",
-        lambda: 1 / 12,
-        "The error is value1 - 0.5 with value1 uniform on [0, 1): its mean square is a variance.",
-        rel_tol=0.02,
-    ),
-    "04.4": Exercise(
-        "Norm of a gradient of norm 50 after clipnorm=1?",
-        lambda: 1.0,
-        "clipnorm rescales gradients longer than the limit down to the limit.",
-    ),
-    "05.1": Exercise(
-        "Write the GRU state update h_new = f(z, h_prev, n).",
-        lambda: _gru_update_works,
-        "z keeps a share of the old state; the rest, 1 - z, comes from the candidate n.",
-    ),
-    "05.2": Exercise(
-        "Parameters of LSTM(128) on 16 input features?",
-        lambda: __import__("utils.scratch", fromlist=["recurrent_param_count"]).recurrent_param_count("LSTM", 16, 128),
-        "Four blocks (i, f, g, o), each units x (inputs + units) weights plus units biases.",
-    ),
-    "05.3": Exercise(
-        "Memoryless cross-entropy on copy memory at T=1000?",
-        lambda: __import__("utils.data", fromlist=["copy_memory_baseline"]).copy_memory_baseline(1000),
-        "10 uncertain steps out of T + 20, each a uniform guess among 8 digits.",
-        rel_tol=1e-3,
-    ),
-    "06.1": Exercise(
-        "Per-step scores needing the last 500 readings, long recordings, GPU: CNN, TCN, RNN or hybrid?",
-        lambda: "TCN",
-        "A bounded but long per-step context that should parallelise over time: think receptive fields.",
-    ),
-    "06.2": Exercise(
-        "Fewest kernel-2 causal layers with dilations 1, 2, 4, ... for a receptive field of at least 1000?",
-        lambda: next(n for n in range(1, 20) if 2**n >= 1000),
-        "With kernel 2 and doubling dilations, n layers see 2**n steps.",
-    ),
-    "06.3": Exercise(
-        "Test accuracy on ItalyPowerDemand of always predicting the most frequent training class?",
-        _italy_majority_accuracy,
-        "Find the most frequent class in y_train, then the share of y_test equal to it.",
-        rel_tol=1e-4,
-    ),
-}
+def _tcn_field_kernel_2() -> int:
+    from utils.memory import conv_stack_field
+
+    return conv_stack_field(2, [1, 2, 4, 8, 16, 32, 64])
+
+
+def _lags_recalled_by_field_5() -> int:
+    from utils.memory import conv_stack_field
+
+    field = conv_stack_field(3, [1, 1])  # lesson 02's small CNN: two kernel-3 causal layers
+    return max(lag for lag in (1, 2, 4, 8, 16, 32) if lag < field)
+
+
+def _strided_gru_critical_path() -> int:
+    from utils.bench import critical_path_length
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    series = keras.Input((1024, 8))
+    h = keras.layers.Conv1D(8, 3, strides=2, padding="same")(series)
+    h = keras.layers.Conv1D(8, 3, strides=2, padding="same")(h)
+    return critical_path_length(keras.Model(series, keras.layers.Dense(1)(keras.layers.GRU(8)(h))))
+
+
+def _gru_flops() -> float:
+    from utils.bench import layer_flops
+
+    return layer_flops("GRU", 32, 1024, 64)
+
+
+def _lstm_params() -> int:
+    from utils.scratch import recurrent_param_count
+
+    return recurrent_param_count("LSTM", 16, 128)
+
+
+def _copy_memory_baseline_1000() -> float:
+    from utils import data
+
+    return data.copy_memory_baseline(1000)
+
+
+def _tcn_layers_for_1000() -> int:
+    from utils.memory import conv_stack_field
+
+    return next(n for n in range(1, 20) if conv_stack_field(2, [2**i for i in range(n)]) >= 1000)
 
 
 def _gru_update_works(function) -> bool:
+    """Run the learner's GRU update on random gates and states and compare with z*h + (1-z)*n."""
     rng = np.random.default_rng(0)
     z, h, n = rng.random(5), rng.normal(size=5), rng.normal(size=5)
     try:
@@ -239,33 +177,92 @@ def _gru_update_works(function) -> bool:
         return False
 
 
+EXERCISES: dict[str, Exercise] = {
+    "00.1": Exercise("Generate x, y with data.adding_problem and average (y - 1)**2; it should be near 1/6.",
+                     _adding_baseline, rel_tol=0.03),
+    "00.2": Exercise("Concatenate ds.lengths_train and ds.lengths_test, then take min and max; "
+                     "answer (shortest, longest).", _japanese_vowels_lengths),
+    "00.3": Exercise("Only the last 10 of T+20 steps are uncertain, each a uniform guess among 8 digits.",
+                     _copy_memory_baseline_500, rel_tol=1e-3),
+    "01.1": Exercise("valid: n - k + 1; pooling by 2: n // 2; same with stride 2: ceil(n / 2); channels = filters.",
+                     _conv_stack_shape),
+    "01.2": Exercise("W is features x units, U is units x units, plus one bias per unit.",
+                     _layer_params(lambda keras: (keras.layers.SimpleRNN(32), (None, 10)))),
+    "01.3": Exercise("Each filter has kernel_size x in_channels weights and one bias.",
+                     _layer_params(lambda keras: (keras.layers.Conv1D(64, 5), (None, 12)))),
+    "01.4": Exercise("return_sequences=True keeps one state per time step.", _rnn_sequence_shape),
+    "02.1": Exercise("1 + (kernel_size - 1) * (sum of the dilations).", _tcn_field_kernel_2),
+    "02.2": Exercise("Each layer adds (window - 1) x jump, where jump is the product of the strides before it.",
+                     _pooled_stack_field),
+    "02.3": Exercise("Seeing 100 steps back means a field of at least 101; n layers give 1 + 2 * (2**n - 1).",
+                     _layers_for_lag_100),
+    "02.4": Exercise("Two kernel-3 layers give a field of 5: the current step and the 4 before it.",
+                     _lags_recalled_by_field_5),
+    "03.1": Exercise("Each non-recurrent layer is one step; the GRU needs one step per position it receives.",
+                     _strided_gru_critical_path),
+    "03.2": Exercise("2 x batch x T x (inputs + units) x gates x units, with 3 gates for a GRU.", _gru_flops),
+    "03.3": Exercise("The fused kernel needs the default activations, no recurrent dropout and no unrolling.",
+                     lambda: "dropout"),
+    "04.1": Exercise("Solve 0.5**k < 1e-6 for the smallest whole k (take logarithms).",
+                     lambda: math.ceil(math.log(1e-6) / math.log(0.5))),
+    "04.2": Exercise("|tanh'| is at most 1, so each step multiplies the norm by at most the largest singular value of U.",
+                     lambda: 0.8),
+    "04.3": Exercise("The error is value1 - 0.5 with value1 uniform on [0, 1): its mean square is a variance.",
+                     lambda: 1 / 12, rel_tol=0.02),
+    "04.4": Exercise("clipnorm rescales gradients longer than the limit down to the limit.", lambda: 1.0),
+    "05.1": Exercise("z keeps a share of the old state; the rest, 1 - z, comes from the candidate n.",
+                     verify=_gru_update_works),
+    "05.2": Exercise("Four blocks (i, f, g, o), each units x (inputs + units) weights plus units biases.", _lstm_params),
+    "05.3": Exercise("10 uncertain steps out of T + 20, each a uniform guess among 8 digits.",
+                     _copy_memory_baseline_1000, rel_tol=1e-3),
+    "06.1": Exercise("A bounded but long per-step context that should parallelise over time: think receptive fields.",
+                     lambda: "TCN"),
+    "06.2": Exercise("With kernel 2 and doubling dilations, n layers see 2**n steps.", _tcn_layers_for_1000),
+    "06.3": Exercise("Find the most frequent class in y_train, then the share of y_test equal to it.",
+                     _italy_majority_accuracy, rel_tol=1e-4),
+}
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return True
+    return isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf"
+
+
 def _matches(answer: Any, expected: Any, rel_tol: float, abs_tol: float) -> bool:
-    if expected is _gru_update_works:
-        return callable(answer) and _gru_update_works(answer)
+    if isinstance(expected, str):
+        return isinstance(answer, str) and answer.strip().casefold() == expected.strip().casefold()
     if isinstance(expected, (tuple, list)):
+        if isinstance(answer, np.ndarray):
+            answer = answer.tolist()
         return (
-            isinstance(answer, (tuple, list, np.ndarray))
+            isinstance(answer, (tuple, list))
             and len(answer) == len(expected)
             and all(_matches(a, e, rel_tol, abs_tol) for a, e in zip(answer, expected))
         )
-    if isinstance(expected, (int, float, np.number)):
-        try:
-            return math.isclose(float(answer), float(expected), rel_tol=rel_tol, abs_tol=abs_tol)
-        except (TypeError, ValueError):
-            return False
-    return answer == expected
+    if _is_number(expected):
+        return _is_number(answer) and math.isclose(float(answer), float(expected), rel_tol=rel_tol, abs_tol=abs_tol)
+    raise TypeError(f"cannot compare against an expected answer of type {type(expected).__name__}")
 
 
 def check(exercise_id: str, answer: Any) -> bool:
     """Check ``answer`` for exercise ``exercise_id`` and print a one-line verdict."""
-    if exercise_id not in EXERCISES:
+    if not isinstance(exercise_id, str) or exercise_id not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise_id!r}; expected one of {', '.join(EXERCISES)}")
     exercise = EXERCISES[exercise_id]
     if answer is None:
         print(f"[{exercise_id}] not answered yet: replace None with your answer and run the cell again.")
         return False
-    if _matches(answer, exercise.expected(), exercise.rel_tol, exercise.abs_tol):
-        print(f"[{exercise_id}] correct: {answer!r}")
+    if exercise.verify is not None:
+        right = callable(answer) and exercise.verify(answer)
+        shown = getattr(answer, "__name__", repr(answer))
+    else:
+        right = _matches(answer, exercise.expected(), exercise.rel_tol, exercise.abs_tol)
+        shown = repr(answer)
+    if right:
+        print(f"[{exercise_id}] correct: {shown}")
         return True
-    print(f"[{exercise_id}] not quite: {answer!r}. Hint: {exercise.hint}")
+    print(f"[{exercise_id}] not quite: {shown}. Hint: {exercise.hint}")
     return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from utils import validate
 from utils.runtime import import_keras
 
 keras = import_keras()
@@ -53,11 +54,9 @@ def input_gradient_norms(model, x, y=None, loss: str = "mse") -> np.ndarray:
     each example (``loss``: a Keras loss name or a callable returning per-example values);
     without it, the sum of the model's outputs. Returns an array of shape (time,).
     """
-    x = np.asarray(x, dtype="float32")
-    if x.ndim != 3:
-        raise ValueError(f"x must be (batch, time, features), got shape {x.shape}")
-    if y is not None and len(y) != len(x):
-        raise ValueError(f"y has {len(y)} examples for {len(x)} inputs")
+    x = validate.array("x", x, ndim=3, dtype="float32", layout="(batch, time, features)")
+    if y is not None:
+        validate.same_length("x", x, "y", y)
     grad = _input_gradient(model, x, None if y is None else np.asarray(y, "float32"), loss)
     return np.linalg.norm(grad.astype(np.float64), axis=-1).mean(axis=0)
 
@@ -68,10 +67,9 @@ def decay_rate(norms, start: int = 5, stop: int = 60) -> float:
     Negative: gradients shrink geometrically going back in time (vanishing); positive:
     they grow (exploding). ``exp(slope)`` is the factor per step.
     """
-    norms = np.asarray(norms, dtype=np.float64)
-    if norms.ndim != 1:
-        raise ValueError(f"norms must be 1-D (time,), got shape {norms.shape}")
-    if not 0 <= start < stop <= len(norms):
+    norms = validate.array("norms", norms, ndim=1, layout="(time,)")
+    start, stop = validate.integer("start", start, minimum=0), validate.integer("stop", stop, minimum=1)
+    if not start < stop <= len(norms):
         raise ValueError(f"need 0 <= start < stop <= {len(norms)}, got start={start}, stop={stop}")
     distance = np.arange(len(norms))[::-1]            # distance of step t from the last step
     chosen = (distance >= start) & (distance < stop) & np.isfinite(norms) & (norms > 0)
@@ -82,10 +80,8 @@ def decay_rate(norms, start: int = 5, stop: int = 60) -> float:
 
 def scaled_orthogonal(units: int, gain: float, seed=0) -> np.ndarray:
     """A random orthogonal (units x units) matrix times ``gain``: all singular values equal ``gain``."""
-    if not isinstance(units, int) or units < 1:
-        raise ValueError(f"units must be a positive integer, got {units!r}")
-    if not gain > 0:
-        raise ValueError(f"gain must be > 0, got {gain!r}")
+    units = validate.integer("units", units, minimum=1)
+    gain = validate.number("gain", gain, minimum=0, strict=True)
     q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(units, units)))
     return (gain * q * np.sign(np.diag(r))).astype("float32")
 
@@ -97,7 +93,9 @@ def finite_difference_norms(function, x: np.ndarray, eps: float = 1e-3) -> np.nd
     tiny models. ``x`` is (batch, time, features); returns (time,) averaged over the batch
     like :func:`input_gradient_norms` when ``function`` sums per-example terms.
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = validate.array("x", x, ndim=3, layout="(batch, time, features)")
+    validate.callable_("function", function)
+    eps = validate.number("eps", eps, minimum=0, strict=True)
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
         step = np.zeros_like(x)

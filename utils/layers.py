@@ -6,6 +6,7 @@ time.
 
 from __future__ import annotations
 
+from utils import validate
 from utils.runtime import import_keras
 
 keras = import_keras()
@@ -23,12 +24,12 @@ class TruncatedSimpleRNNCell(keras.layers.Layer):
 
     def __init__(self, units: int, truncate_every: int, activation: str = "tanh", **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(truncate_every, int) or truncate_every < 1:
-            raise ValueError(f"truncate_every must be a positive integer, got {truncate_every!r}")
-        self.units, self.truncate_every = units, truncate_every
-        self.cell = keras.layers.SimpleRNNCell(units, activation=activation)
-        self.state_size = [units, 1]
-        self.output_size = units
+        self.units = validate.integer("units", units, minimum=1)
+        self.truncate_every = validate.integer("truncate_every", truncate_every, minimum=1)
+        self.activation = activation
+        self.cell = keras.layers.SimpleRNNCell(self.units, activation=activation)
+        self.state_size = [self.units, 1]
+        self.output_size = self.units
 
     def build(self, input_shape):
         self.cell.build(input_shape)
@@ -42,4 +43,5 @@ class TruncatedSimpleRNNCell(keras.layers.Layer):
         return output, [output, step + 1]
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "truncate_every": self.truncate_every}
+        return {**super().get_config(), "units": self.units, "truncate_every": self.truncate_every,
+                "activation": keras.activations.serialize(keras.activations.get(self.activation))}

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from utils import validate
+
 # Layers that act on each time step separately: they leave the receptive field unchanged.
 _POINTWISE = {
     "InputLayer", "Embedding", "Dense", "Activation", "ReLU", "Dropout", "SpatialDropout1D",
@@ -64,20 +66,28 @@ def receptive_field(model_or_layers) -> float:
 
 def conv_stack_field(kernel_size: int, dilations) -> int:
     """Receptive field of stacked stride-1 convolutions: 1 + (kernel_size - 1) * sum(dilations)."""
-    if not isinstance(kernel_size, int) or kernel_size < 1:
-        raise ValueError(f"kernel_size must be a positive integer, got {kernel_size!r}")
-    dilations = list(dilations)
-    if any(not isinstance(d, int) or d < 1 for d in dilations):
-        raise ValueError(f"dilations must be positive integers, got {dilations}")
+    kernel_size = validate.integer("kernel_size", kernel_size, minimum=1)
+    dilations = validate.integers("dilations", dilations, minimum=1)
     return 1 + (kernel_size - 1) * sum(dilations)
 
 
 def perturb_each_step(x: np.ndarray, perturb) -> np.ndarray:
-    """Copies of one sequence ``x`` (time, ...), copy ``s`` with step ``s`` changed by ``perturb``."""
+    """Copies of one sequence ``x`` (time, ...), copy ``s`` with step ``s`` changed by ``perturb``.
+
+    ``perturb`` takes the value of one step (a scalar for token sequences, a ``(features,)``
+    vector otherwise) and returns the changed value, of the same shape.
+    """
     x = np.asarray(x)
+    if x.ndim < 1 or len(x) < 1:
+        raise ValueError(f"x must be one sequence (time, ...) with at least 1 step, got shape {x.shape}")
+    validate.callable_("perturb", perturb)
     copies = np.repeat(x[None], len(x), axis=0)
     for step in range(len(x)):
-        copies[step, step] = perturb(x[step])
+        changed = np.asarray(perturb(x[step]))
+        if changed.shape != x[step].shape:
+            raise ValueError(f"perturb must return a value shaped like one step {x[step].shape}, "
+                             f"got shape {changed.shape} for step {step}")
+        copies[step, step] = changed
     return copies
 
 
@@ -92,10 +102,13 @@ def influence_map(predict, x: np.ndarray, perturb) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim < 1 or len(x) < 2:
         raise ValueError(f"x must be one sequence with at least 2 steps, got shape {x.shape}")
-    base = np.asarray(predict(x[None]), np.float64)
-    changed = np.asarray(predict(perturb_each_step(x, perturb)), np.float64)
-    if base.ndim < 2 or base.shape[1] != len(x):
-        raise ValueError(f"predict must return one output per time step, got shape {base.shape} for {len(x)} steps")
+    validate.callable_("predict", predict)
+    copies = perturb_each_step(x, perturb)  # checks perturb before any prediction
+    base = np.asarray(predict(x[None]), np.float64)  # one sequence: cheap, and tells the output shape
+    if base.ndim < 2 or base.shape[:2] != (1, len(x)):
+        raise ValueError(f"predict must return one output per time step, (batch, {len(x)}, ...), "
+                         f"got shape {base.shape} for one sequence of {len(x)} steps")
+    changed = np.asarray(predict(copies), np.float64)
     return np.abs(changed - base).reshape(len(x), len(x), -1).max(axis=-1)
 
 
@@ -125,7 +138,8 @@ def permute_time(x: np.ndarray, how: str, seed=0, blocks: int = 4) -> np.ndarray
     elif how == "reverse":
         order = np.arange(length)[::-1]
     elif how == "blocks":
-        if not isinstance(blocks, int) or blocks < 2 or length % blocks:
+        blocks = validate.integer("blocks", blocks, minimum=2)
+        if length % blocks:
             raise ValueError(f"blocks must be an integer >= 2 that divides the length {length}, got {blocks!r}")
         order = np.arange(length).reshape(blocks, -1)[::-1].ravel()
     else:
@@ -149,22 +163,39 @@ def relative_change(original: np.ndarray, changed: np.ndarray, reference: np.nda
 
 
 def linear_probe_accuracy(features: np.ndarray, labels: np.ndarray, num_classes: int,
-                          train_fraction: float = 0.7, ridge: float = 1e-3) -> float:
+                          train_fraction: float = 0.7, ridge: float = 1e-3, seed: int = 0) -> float:
     """Held-out accuracy of a linear read-out (ridge regression onto one-hot labels).
 
-    ``features`` (n, d), e.g. hidden states; ``labels`` (n,) integer classes. A high score
-    means the information is stored *linearly* in the features.
+    ``features`` (n, d), e.g. hidden states; ``labels`` (n,) integer classes. The rows are
+    shuffled (by ``seed``) before the split, so an ordered data set (sorted labels, or
+    states listed time step by time step) is split fairly. A high score means the
+    information is stored *linearly* in the features.
     """
-    features = np.asarray(features, np.float64)
-    labels = np.asarray(labels).astype(int)
-    if features.ndim != 2 or labels.shape != (len(features),):
-        raise ValueError(f"expected features (n, d) and labels (n,), got {features.shape} and {labels.shape}")
-    if not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must be between 0 and 1, got {train_fraction}")
+    features = validate.array("features", features, ndim=2, layout="(n, d)")
+    if len(features) < 2:
+        raise ValueError(f"features must have at least 2 rows (one to fit, one to test), got {len(features)}")
+    num_classes = validate.integer("num_classes", num_classes, minimum=2)
+    train_fraction = validate.fraction("train_fraction", train_fraction)
+    ridge = validate.number("ridge", ridge, minimum=0, strict=True)
+    seed = validate.integer("seed", seed, minimum=0)
+    raw_labels = np.asarray(labels)
+    if raw_labels.shape != (len(features),):
+        raise ValueError(f"labels must have shape ({len(features)},), one per row of features, got {raw_labels.shape}")
+    whole = raw_labels.dtype.kind in "iu" or (
+        raw_labels.dtype.kind == "f" and bool(np.all(np.isfinite(raw_labels) & (raw_labels == np.round(raw_labels)))))
+    if not whole:
+        raise ValueError(f"labels must be whole numbers (class indices), got {raw_labels.dtype} values such as "
+                         f"{raw_labels.ravel()[:3].tolist()}")
+    labels = raw_labels.astype(int)
     if labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(f"labels must lie in 0..{num_classes - 1}")
+        raise ValueError(f"labels must lie in 0..{num_classes - 1}, got values from {labels.min()} to {labels.max()}")
     split = int(len(features) * train_fraction)
-    design = np.hstack([features, np.ones((len(features), 1))])
+    if split < 1 or split >= len(features):
+        raise ValueError(f"train_fraction={train_fraction} of {len(features)} rows leaves {split} for training and "
+                         f"{len(features) - split} for testing; both need at least one row")
+    order = np.random.default_rng(seed).permutation(len(features))
+    design = np.hstack([features, np.ones((len(features), 1))])[order]
+    labels = labels[order]
     targets = np.eye(num_classes)[labels]
     a, b = design[:split], targets[:split]
     weights = np.linalg.solve(a.T @ a + ridge * np.eye(a.shape[1]), a.T @ b)

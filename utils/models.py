@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from utils import validate
 from utils.runtime import import_keras
 
 keras = import_keras()
@@ -17,11 +18,12 @@ layers = keras.layers
 RECURRENT_CELLS = {"GRU": layers.GRU, "LSTM": layers.LSTM, "SimpleRNN": layers.SimpleRNN}
 
 
-def _check(input_shape, num_classes) -> None:
-    if len(input_shape) != 2 or not all(isinstance(d, int) and d > 0 for d in input_shape):
-        raise ValueError(f"input_shape must be (time, channels) with positive integers, got {input_shape!r}")
-    if not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+def _validated(input_shape, num_classes) -> tuple[tuple[int, int], int]:
+    """``input_shape`` as (time, channels) of positive integers and ``num_classes`` >= 2."""
+    shape = validate.integers("input_shape", input_shape, minimum=1)
+    if len(shape) != 2:
+        raise ValueError(f"input_shape must be (time, channels), two positive integers, got {input_shape!r}")
+    return shape, validate.integer("num_classes", num_classes, minimum=2)
 
 
 def fcn(input_shape, num_classes: int, filters=(128, 256, 128), kernel_sizes=(8, 5, 3),
@@ -32,7 +34,11 @@ def fcn(input_shape, num_classes: int, filters=(128, 256, 128), kernel_sizes=(8,
     updates the moving statistics slowly; with a few dozen training series an epoch is
     only a couple of steps, so lesson 06 uses 0.9.
     """
-    _check(input_shape, num_classes)
+    input_shape, num_classes = _validated(input_shape, num_classes)
+    filters = validate.integers("filters", filters, minimum=1)
+    kernel_sizes = validate.integers("kernel_sizes", kernel_sizes, minimum=1)
+    if bn_momentum is not None:
+        bn_momentum = validate.number("bn_momentum", bn_momentum, 0, 1, strict=True)
     if len(filters) != len(kernel_sizes):
         raise ValueError(f"filters and kernel_sizes must have the same length, got {filters} and {kernel_sizes}")
     series = keras.Input(shape=input_shape)
@@ -52,9 +58,9 @@ def rnn_classifier(input_shape, num_classes: int, cell: str = "GRU", units: int 
 
     With ``masked`` a Masking layer skips all-zero (padding) steps, for unequal lengths.
     """
-    _check(input_shape, num_classes)
-    if cell not in RECURRENT_CELLS:
-        raise ValueError(f"cell must be one of {', '.join(RECURRENT_CELLS)}, got {cell!r}")
+    input_shape, num_classes = _validated(input_shape, num_classes)
+    validate.one_of("cell", cell, tuple(RECURRENT_CELLS))
+    units = validate.integer("units", units, minimum=1)
     series = keras.Input(shape=input_shape)
     h = layers.Masking(mask_value=0.0)(series) if masked else series
     h = RECURRENT_CELLS[cell](units)(h)
@@ -64,7 +70,9 @@ def rnn_classifier(input_shape, num_classes: int, cell: str = "GRU", units: int 
 def hybrid(input_shape, num_classes: int, filters: int = 64, kernel_size: int = 5, pool_size: int = 2,
            units: int = 64, name: str = "hybrid"):
     """CNN + RNN: a convolution extracts local features, pooling shortens the sequence, a GRU reads it."""
-    _check(input_shape, num_classes)
+    input_shape, num_classes = _validated(input_shape, num_classes)
+    filters, kernel_size = validate.integer("filters", filters, minimum=1), validate.integer("kernel_size", kernel_size, minimum=1)
+    pool_size, units = validate.integer("pool_size", pool_size, minimum=1), validate.integer("units", units, minimum=1)
     series = keras.Input(shape=input_shape)
     h = layers.Conv1D(filters, kernel_size, padding="same", activation="relu")(series)
     h = layers.MaxPooling1D(pool_size)(h)
@@ -82,12 +90,15 @@ def standardize(train: np.ndarray, test: np.ndarray, lengths_train=None, lengths
     if train.ndim != 3 or test.ndim != 3 or train.shape[2] != test.shape[2]:
         raise ValueError(f"expected (n, time, channels) arrays with equal channels, got {train.shape} and {test.shape}")
 
-    def valid(x, lengths):
+    def valid(x, lengths, name):
         if lengths is None:
             return np.ones(x.shape[:2], bool)
+        lengths = validate.integers(name, lengths, minimum=1, maximum=x.shape[1])
+        if len(lengths) != len(x):
+            raise ValueError(f"{name} must hold one length per series ({len(x)}), got {len(lengths)}")
         return np.arange(x.shape[1])[None, :] < np.asarray(lengths)[:, None]
 
-    mask_train, mask_test = valid(train, lengths_train), valid(test, lengths_test)
+    mask_train, mask_test = valid(train, lengths_train, "lengths_train"), valid(test, lengths_test, "lengths_test")
     mean = train[mask_train].mean(axis=0)
     std = train[mask_train].std(axis=0) + 1e-8
     scaled = [np.where(m[..., None], (x - mean) / std, 0.0).astype(np.float32)

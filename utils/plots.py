@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from utils import validate
+
 COURSE_STYLE = {
     "figure.figsize": (7.0, 4.0),
     "figure.dpi": 100,
@@ -27,17 +29,20 @@ COURSE_STYLE = {
 }
 
 # One colour per model family, used everywhere so a model looks the same in every lesson.
+# Matched in this order, so the more specific keywords come first: "dilated CNN" is a
+# dilated (TCN-style) model before it is a CNN, and "CNN+GRU hybrid" is a hybrid.
 MODEL_COLORS = {
-    "cnn": "#1f77b4",
-    "conv": "#1f77b4",
-    "tcn": "#17becf",
-    "dilated": "#17becf",
-    "rnn": "#d62728",
-    "simplernn": "#d62728",
-    "lstm": "#2ca02c",
-    "gru": "#9467bd",
     "hybrid": "#ff7f0e",
     "baseline": "#7f7f7f",
+    "dilated": "#17becf",
+    "tcn": "#17becf",
+    "lstm": "#2ca02c",
+    "gru": "#9467bd",
+    "simplernn": "#d62728",
+    "rnn": "#d62728",
+    "fcn": "#1f77b4",
+    "cnn": "#1f77b4",
+    "conv": "#1f77b4",
 }
 
 
@@ -47,7 +52,9 @@ def use_course_style() -> None:
 
 
 def color_for(name: str, index: int = 0) -> str:
-    """The course colour for a model name (by family keyword), else a cycle colour."""
+    """The course colour for a model name (by family keyword, most specific first), else a cycle colour."""
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a model name (a string), got {name!r}")
     key = name.lower().replace(" ", "").replace("-", "").replace("_", "")
     for family, color in MODEL_COLORS.items():
         if family in key:
@@ -84,6 +91,9 @@ def plot_history(histories, metrics: Sequence[str] | None = None, title: str = "
         raise ValueError("histories must be a History, a {metric: values} dict or a {name: history} dict")
     first = next(iter(runs.values()))
     metrics = list(metrics or [k for k in first if not k.startswith("val_") and k != "learning_rate"])
+    if not metrics:
+        raise ValueError(f"the history has no training metrics to plot, only {sorted(first)}; pass "
+                         "metrics=[...] with names logged during training (validation curves are drawn beside them)")
     for metric in metrics:
         missing = [name for name, logs in runs.items() if metric not in logs]
         if missing:
@@ -129,8 +139,7 @@ def plot_image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8,
         images = np.moveaxis(images, -1, 0)
     if images.ndim != 3:
         raise ValueError(f"images must have shape (n, height, width), got {images.shape}")
-    if ncols < 1:
-        raise ValueError(f"ncols must be >= 1, got {ncols}")
+    ncols = validate.integer("ncols", ncols, minimum=1)
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"titles has {len(titles)} entries for {len(images)} images")
     count = len(images)
@@ -161,9 +170,11 @@ def plot_sequence_heatmap(values, title: str = "Over time", ylabel: str = "unit"
     per time step. With ``symmetric`` the colour scale is centred on zero.
     """
     values = np.asarray(values, dtype=np.float32)
-    if values.ndim != 2:
-        raise ValueError(f"values must be 2-D (rows, time), got shape {values.shape}")
-    limit = float(np.nanmax(np.abs(values))) or 1.0
+    if values.ndim != 2 or values.size == 0:
+        raise ValueError(f"values must be a non-empty 2-D array (rows, time), got shape {values.shape}")
+    if not np.isfinite(values).any():
+        raise ValueError("values has no finite entry (all NaN or infinite): there is nothing to draw")
+    limit = float(np.max(np.abs(values[np.isfinite(values)]))) or 1.0
     fig, ax = plt.subplots(figsize=(8, min(0.15 * values.shape[0] + 2, 6)))
     image = ax.imshow(values, aspect="auto", cmap=cmap, interpolation="nearest",
                       vmin=-limit if symmetric else None, vmax=limit if symmetric else None)

@@ -16,6 +16,15 @@ class Table:
     """A table that renders as markdown in Jupyter and as aligned text when printed."""
 
     def __init__(self, headers: Sequence[str], rows: Sequence[Sequence]):
+        if isinstance(headers, (str, bytes)) or not isinstance(headers, Sequence) or not headers:
+            raise ValueError(f"headers must be a non-empty list of column names, got {headers!r}")
+        if isinstance(rows, (str, bytes)):
+            raise ValueError(f"rows must be a list of rows (each a list of values), got the string {rows!r}")
+        rows = list(rows)
+        for i, row in enumerate(rows):
+            if isinstance(row, (str, bytes)) or not hasattr(row, "__iter__") or not hasattr(row, "__len__"):
+                raise ValueError(f"row {i} must be a list of {len(headers)} values, got {row!r}; "
+                                 "wrap a single row in a list: rows=[[...]]")
         self.headers = [str(h) for h in headers]
         self.rows = [[_fmt(v) for v in row] for row in rows]
         bad = [i for i, row in enumerate(self.rows) if len(row) != len(self.headers)]

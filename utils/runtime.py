@@ -15,12 +15,13 @@ import contextlib
 import logging
 import os
 import platform
-import random
 import sys
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
+from utils import validate
 
 DEFAULT_SEED = 42
 
@@ -82,13 +83,6 @@ def import_keras():
     return keras
 
 
-def backend_name() -> str:
-    """The Keras backend in use: "tensorflow", "jax" or "torch"."""
-    import keras
-
-    return keras.backend.backend()
-
-
 def device_name() -> str:
     """Name of the accelerator the backend will use, or "CPU" when there is none."""
     import keras
@@ -119,15 +113,12 @@ def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> Non
     """Seed Python, NumPy and the Keras backend; optionally ask for deterministic ops.
 
     Call it again before building each model you want to compare, so both start
-    from the same random state.
+    from the same random state. ``keras.utils.set_random_seed`` seeds Python's
+    ``random``, NumPy's global generator and the backend in one call.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = validate.integer("seed", seed, minimum=0)
     keras = import_keras()
-    os.environ["PYTHONHASHSEED"] = str(seed)
-    random.seed(seed)
-    np.random.seed(seed)
-    keras.utils.set_random_seed(int(seed))
+    keras.utils.set_random_seed(seed)
     _reset_global_seed_generator()
     if deterministic and keras.backend.backend() == "tensorflow":
         import tensorflow as tf
@@ -199,10 +190,11 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = 
     ``COURSE_SEED=1 make course``) can be re-run with another seed without editing it.
     """
     if os.environ.get("COURSE_SEED", "").strip():
-        try:
-            seed = int(os.environ["COURSE_SEED"])
-        except ValueError:
-            raise ValueError(f"COURSE_SEED must be a non-negative integer, got {os.environ['COURSE_SEED']!r}") from None
+        text = os.environ["COURSE_SEED"].strip()
+        if not text.isdigit():
+            raise ValueError(f"COURSE_SEED must be an integer >= 0, got {os.environ['COURSE_SEED']!r}")
+        seed = int(text)
+    seed = validate.integer("seed", seed, minimum=0)
     keras = import_keras()
     seed_everything(seed, deterministic=deterministic)
     from utils import plots

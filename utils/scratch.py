@@ -12,24 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from utils import validate
+
 PADDINGS = ("valid", "same")
-
-
-def _check_padding(padding: str) -> None:
-    if padding not in PADDINGS:
-        raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
-
-
-def _check_positive(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def output_length(size: int, window: int, stride: int = 1, padding: str = "valid") -> int:
     """Output length of a convolution or pooling along one axis (Keras' rule)."""
-    _check_padding(padding)
-    size, window, stride = (_check_positive(n, v) for n, v in (("size", size), ("window", window), ("stride", stride)))
+    validate.one_of("padding", padding, PADDINGS)
+    size, window, stride = (validate.integer(n, v, minimum=1) for n, v in (("size", size), ("window", window), ("stride", stride)))
     if padding == "same":
         return -(-size // stride)
     if window > size:
@@ -71,15 +62,17 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = None, st
         raise ValueError(f"x must be (batch, height, width, channels), got shape {x.shape}")
     if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
         raise ValueError(f"kernel must be (kh, kw, {x.shape[3]}, filters) for this input, got {kernel.shape}")
-    stride = _check_positive("stride", stride)
-    _check_padding(padding)
+    stride = validate.integer("stride", stride, minimum=1)
+    validate.one_of("padding", padding, PADDINGS)
+    if bias is not None:
+        bias = validate.array("bias", bias, shape=(kernel.shape[3],), layout="(one per filter)")
     window = kernel.shape[:2]
     for axis, k in zip((1, 2), window):
         output_length(x.shape[axis], k, stride, padding)  # validates that the window fits
     patches = _windows(_pad_2d(x, window, stride, padding, 0.0), window, stride)
     out = np.einsum("bhwijc,ijcf->bhwf", patches, kernel)
     if bias is not None:
-        out = out + np.asarray(bias, np.float64)
+        out = out + bias
     return out.astype(np.float32)
 
 
@@ -91,9 +84,9 @@ def max_pool2d(x: np.ndarray, pool_size: int = 2, stride: int | None = None, pad
     x = np.asarray(x, np.float64)
     if x.ndim != 4:
         raise ValueError(f"x must be (batch, height, width, channels), got shape {x.shape}")
-    pool_size = _check_positive("pool_size", pool_size)
-    stride = _check_positive("stride", pool_size if stride is None else stride)
-    _check_padding(padding)
+    pool_size = validate.integer("pool_size", pool_size, minimum=1)
+    stride = validate.integer("stride", pool_size if stride is None else stride, minimum=1)
+    validate.one_of("padding", padding, PADDINGS)
     for axis in (1, 2):
         output_length(x.shape[axis], pool_size, stride, padding)
     window = (pool_size, pool_size)
@@ -120,7 +113,11 @@ def simple_rnn(x: np.ndarray, kernel: np.ndarray, recurrent_kernel: np.ndarray, 
             f"expected kernel ({x.shape[2]}, units), recurrent_kernel (units, units), bias (units,); got "
             f"{kernel.shape}, {recurrent_kernel.shape}, {bias.shape}"
         )
-    h = np.zeros((x.shape[0], units)) if initial_state is None else np.asarray(initial_state, np.float64)
+    if initial_state is None:
+        h = np.zeros((x.shape[0], units))
+    else:
+        h = validate.array("initial_state", initial_state, shape=(x.shape[0], units),
+                           layout="(batch, units)")
     states = []
     for t in range(x.shape[1]):  # the recurrence: step t needs the state of step t - 1
         h = activation(x[:, t] @ kernel + h @ recurrent_kernel + bias)
@@ -133,7 +130,7 @@ def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _check_recurrent_weights(x, kernel, recurrent_kernel, gates: int):
+def _recurrent_weights(x, kernel, recurrent_kernel, gates: int):
     x = np.asarray(x, np.float64)
     if x.ndim != 3 or x.shape[1] < 1:
         raise ValueError(f"x must be (batch, time >= 1, features), got shape {x.shape}")
@@ -163,7 +160,7 @@ def lstm(x, kernel, recurrent_kernel, bias, return_sequences: bool = False, retu
     Returns the last h (batch, units) or all of them (batch, time, units); with
     ``return_gates`` also a dict of (batch, time, units) arrays: input, forget, output, candidate, cell.
     """
-    x, kernel, recurrent_kernel, units = _check_recurrent_weights(x, kernel, recurrent_kernel, 4)
+    x, kernel, recurrent_kernel, units = _recurrent_weights(x, kernel, recurrent_kernel, 4)
     bias = np.asarray(bias, np.float64)
     if bias.shape != (4 * units,):
         raise ValueError(f"expected bias ({4 * units},), got {bias.shape}")
@@ -189,7 +186,7 @@ def gru(x, kernel, recurrent_kernel, bias, return_sequences: bool = False, retur
     z, r = sigmoid(...), n = tanh(x W_n + b_n + r * (h U_n + b'_n)), h_t = z * h_{t-1} + (1 - z) * n.
     With ``return_gates`` also returns a dict of (batch, time, units) arrays: update, reset, candidate.
     """
-    x, kernel, recurrent_kernel, units = _check_recurrent_weights(x, kernel, recurrent_kernel, 3)
+    x, kernel, recurrent_kernel, units = _recurrent_weights(x, kernel, recurrent_kernel, 3)
     bias = np.asarray(bias, np.float64)
     if bias.shape != (2, 3 * units):
         raise ValueError(f"expected bias (2, {3 * units}) as in Keras' reset_after=True GRU, got {bias.shape}")
@@ -210,9 +207,8 @@ def gru(x, kernel, recurrent_kernel, bias, return_sequences: bool = False, retur
 
 def recurrent_param_count(cell: str, inputs: int, units: int) -> int:
     """Parameters of a Keras recurrent layer: SimpleRNN, GRU (reset_after=True) or LSTM."""
-    if cell not in ("SimpleRNN", "GRU", "LSTM"):
-        raise ValueError(f"cell must be 'SimpleRNN', 'GRU' or 'LSTM', got {cell!r}")
-    inputs, units = _check_positive("inputs", inputs), _check_positive("units", units)
+    validate.one_of("cell", cell, ("SimpleRNN", "GRU", "LSTM"))
+    inputs, units = validate.integer("inputs", inputs, minimum=1), validate.integer("units", units, minimum=1)
     if cell == "SimpleRNN":
         return units * (inputs + units + 1)
     if cell == "GRU":

@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 
+from utils import validate
 from utils.runtime import import_keras
 
 keras = import_keras()
@@ -20,7 +21,9 @@ class EpochProgress(keras.callbacks.Callback):
 
     def __init__(self, name: str, epochs: int, every: int):
         super().__init__()
-        self.name, self.epochs, self.every = name, epochs, max(1, every)
+        self.name = name
+        self.epochs = validate.integer("epochs", epochs, minimum=1)
+        self.every = validate.integer("every", every, minimum=1)
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -47,15 +50,24 @@ class BatchLosses(keras.callbacks.Callback):
 class StopWhenMastered(keras.callbacks.Callback):
     """Stop training once a training metric reaches ``threshold`` (e.g. accuracy 0.99).
 
-    Lets a grid of runs share one epoch budget without spending it on solved tasks.
+    Lets a grid of runs share one epoch budget without spending it on solved tasks. If
+    the metric is not among the epoch's logs (a typo, or a metric the model was not
+    compiled with), training stops with a ``ValueError`` naming the metrics that are
+    logged, instead of silently running every epoch.
     """
 
     def __init__(self, metric: str = "accuracy", threshold: float = 0.99):
         super().__init__()
-        self.metric, self.threshold = metric, threshold
+        if not isinstance(metric, str) or not metric:
+            raise ValueError(f"metric must be the name of a logged metric such as 'accuracy', got {metric!r}")
+        self.metric, self.threshold = metric, validate.number("threshold", threshold)
 
     def on_epoch_end(self, epoch, logs=None):
-        if (logs or {}).get(self.metric, -np.inf) >= self.threshold:
+        logs = logs or {}
+        if self.metric not in logs:
+            raise ValueError(f"StopWhenMastered watches {self.metric!r}, which this model does not log; "
+                             f"logged metrics: {', '.join(sorted(logs)) or 'none'}")
+        if logs[self.metric] >= self.threshold:
             self.model.stop_training = True
 
 
@@ -72,21 +84,35 @@ def compile_and_fit(model, x, y, *, epochs: int = 10, learning_rate: float = 1e-
     too, so steps of weight 0 do not count. ``stop_at`` ends training early once the
     first metric reaches that value on the training data.
     """
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same number of examples, got {len(x)} and {len(y)}")
+    epochs = validate.integer("epochs", epochs, minimum=1)
+    learning_rate = validate.number("learning_rate", learning_rate, minimum=0, strict=True)
+    batch_size = validate.integer("batch_size", batch_size, minimum=1)
+    validation_split = validate.number("validation_split", validation_split, minimum=0, maximum=1)
+    if validation_split >= 1:
+        raise ValueError(f"validation_split must be a fraction below 1, got {validation_split}")
+    if clipnorm is not None:
+        clipnorm = validate.number("clipnorm", clipnorm, minimum=0, strict=True)
+    if progress_every is not None:
+        progress_every = validate.integer("progress_every", progress_every, minimum=0)
+    validate.same_length("x", x, "y", y)
+    if sample_weight is not None:
+        validate.same_length("x", x, "sample_weight", sample_weight)
+    metrics = list(metrics)
+    if stop_at is not None:
+        stop_at = validate.number("stop_at", stop_at)
+        if not metrics:
+            raise ValueError("stop_at watches the first of metrics, but metrics is empty; "
+                             "pass metrics=('accuracy',) or similar, or leave stop_at=None")
     optimizer = keras.optimizers.Adam(learning_rate, clipnorm=clipnorm)
     if sample_weight is None:
-        model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     else:
-        model.compile(optimizer=optimizer, loss=loss, weighted_metrics=list(metrics))
+        model.compile(optimizer=optimizer, loss=loss, weighted_metrics=metrics)
     every = max(1, epochs // 5) if progress_every is None else progress_every
     callbacks = [EpochProgress(model.name, epochs, every)] if every else []
     if stop_at is not None:
-        callbacks.append(StopWhenMastered(metrics[0], stop_at))
+        watched = metrics[0] if isinstance(metrics[0], str) else getattr(metrics[0], "name", None)
+        callbacks.append(StopWhenMastered(watched, stop_at))
     start = time.perf_counter()
     history = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
                         validation_split=validation_split, sample_weight=sample_weight,
