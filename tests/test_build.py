@@ -1,12 +1,14 @@
 """The course build: progress, outputs in build/, and a clear stop at a failing cell."""
 
+import json
 import os
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from utils import build
+from utils import build, course, site
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPORT_UTILS = f"import sys; sys.path.insert(0, {str(ROOT)!r})"
@@ -35,12 +37,12 @@ def test_build_stops_at_failing_cell_and_keeps_earlier_results(tmp_path, capsys)
     captured = capsys.readouterr()
 
     assert status == 1
-    assert "[1/3] 00_quiet.ipynb ... ok in" in captured.out
+    assert "[1/3] 00_quiet.ipynb ...\n      ok in" in captured.out
     assert "01_fails.ipynb: cell 2 (code cell 2) raised ValueError: bad lesson" in captured.err
     assert (out / "notebooks" / "00_quiet.ipynb").is_file()
     assert (out / "notebooks" / "01_fails.ipynb").is_file()  # partial copy for reading the error
     assert not (out / "notebooks" / "02_after.ipynb").exists()
-    assert not (out / "html" / "99_removed.html").exists()
+    assert (out / "html" / "99_removed.html").read_text() == "stale"  # not made by the build: kept
 
     executed = nbformat.read(out / "notebooks" / "00_quiet.ipynb", as_version=4)
     assert build.count_noise(executed) == 0
@@ -50,8 +52,9 @@ def test_build_stops_at_failing_cell_and_keeps_earlier_results(tmp_path, capsys)
     page = (out / "html" / "00_quiet.html").read_text()
     assert 'href="01_fails.html"' in page and "keras 3." in page
     index = (out / "index.html").read_text()
-    assert "html/00_quiet.html" in index and "FAILED" in index and "not run" in index
+    assert "html/00_quiet.html" in index and "failed" in index and "not built" in index
     assert (out / "reports" / "table.md").read_text() == "| a |" and 'href="reports/table.md"' in index
+    assert 'href="reports/table.md.html"' in index and (out / "reports" / "table.md.html").is_file()
     assert "COURSE_BUILD_DIR" not in os.environ
 
 
@@ -79,3 +82,125 @@ def test_build_reports_a_dead_kernel(tmp_path, capsys):
     status = build.main(["--notebooks", str(notebooks), "--out", str(tmp_path / "build")])
     assert status == 1
     assert "00_dies.ipynb: the kernel stopped" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- the offline site
+
+FORMULA = "The state is $h_t = \\tanh(x_t W + h_{t-1} U + b)$, and $$\\sum_t \\|g_t\\|$$"
+
+
+def _lesson(folder: Path, name: str, *sources: str) -> Path:
+    """A lesson like the course's: title with Colab badge and formula, the tagged bootstrap cell, then code."""
+    title = (f"# {name[:2]} · Lesson {name[:2]}\n\n{course.colab_badge(name)}\n\n{FORMULA}\n\n"
+             "Next: [the following lesson](01_second.ipynb).")
+    bootstrap = new_code_cell(course.bootstrap_source(), metadata={"tags": [course.BOOTSTRAP_TAG]})
+    cells = [new_markdown_cell(title), bootstrap, *(new_code_cell(s) for s in sources)]
+    path = folder / name
+    nbformat.write(new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}),
+                   path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    """Three lessons built for real (kernels, exporter, MathJax copy), the middle one writing reports."""
+    root = tmp_path_factory.mktemp("site")
+    notebooks, out = root / "notebooks", root / "build"
+    notebooks.mkdir()
+    (root / "utils").symlink_to(ROOT / "utils")  # the bootstrap cell finds utils/ above notebooks/
+    _lesson(notebooks, "00_first.ipynb", "print('first')")
+    _lesson(notebooks, "01_second.ipynb",
+            "from utils import report\nreport.save_to_build('numbers.csv', 'a,b\\n1,2\\n')\n"
+            "report.save_to_build('table.md', '| a | b |\\n|---|---|\\n| 1 | 2 |\\n')")
+    _lesson(notebooks, "02_third.ipynb", "import time\nfor _ in range(3):\n    time.sleep(0.4)", "print('done')")
+    (out / "html").mkdir(parents=True)
+    (out / "html" / "my_notes.html").write_text("<p>mine</p>")
+    return notebooks, out, build.main(["--notebooks", str(notebooks), "--out", str(out)])
+
+
+def test_site_builds_and_loads_nothing_from_the_network(built_site):
+    notebooks, out, status = built_site
+    assert status == 0
+    assert site.check_site(out) == []
+    for page in ("00_first", "01_second", "02_third"):
+        text = (out / "html" / f"{page}.html").read_text()
+        assert '<script src="../mathjax/MathJax.js?config=' in text
+        assert "require.min.js" not in text and "mermaid" not in text.lower()
+        assert "colab-badge.svg" not in text and ">Open in Colab</a>" in text
+    assert (out / "mathjax" / "MathJax.js").is_file()
+
+
+def test_site_pages_hide_the_bootstrap_input_and_link_previous_index_next(built_site):
+    _, out, _ = built_site
+    page = (out / "html" / "01_second.html").read_text()
+    assert "Course bootstrap" not in page and "sys.path.insert" not in page
+    assert page.count('href="00_first.html"') == 2 and page.count('href="02_third.html"') >= 2
+    assert page.count('href="../index.html"') == 2
+    first = (out / "html" / "00_first.html").read_text()
+    assert 'href="01_second.html"' in first  # the markdown link to the .ipynb now points at the page
+
+
+def test_index_lists_status_time_and_reports(built_site):
+    _, out, _ = built_site
+    index = (out / "index.html").read_text()
+    for stem in ("00_first", "01_second", "02_third"):
+        assert f'href="html/{stem}.html"' in index and f'href="notebooks/{stem}.ipynb"' in index
+    assert index.count(">passed<") == 3
+    assert 'href="reports/numbers.csv"' in index and 'href="reports/numbers.csv.html"' in index
+    assert "<td>1</td><td>2</td>" in (out / "reports" / "numbers.csv.html").read_text()
+    assert "<table>" in (out / "reports" / "table.md.html").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["lessons"]["01_second"]["reports"] == ["reports/numbers.csv", "reports/table.md"]
+
+
+def test_only_keeps_earlier_lessons_and_the_build_deletes_only_its_own_files(built_site, capsys):
+    notebooks, out, _ = built_site
+    (notebooks / "02_third.ipynb").unlink()  # a lesson leaves the course
+    assert build.main(["--notebooks", str(notebooks), "--out", str(out), "--only", "00"]) == 0
+    index = (out / "index.html").read_text()
+    assert index.count(">passed<") == 2 and 'href="html/01_second.html"' in index and "02_third" not in index
+    assert not (out / "html" / "02_third.html").exists() and not (out / "notebooks" / "02_third.ipynb").exists()
+    assert (out / "html" / "my_notes.html").read_text() == "<p>mine</p>"
+    assert (out / "reports" / "numbers.csv").is_file()  # 01's reports stay with 01
+    page = (out / "html" / "01_second.html").read_text()
+    assert 'href="02_third.html"' not in page  # navigation rewritten: 01 is now the last lesson
+    assert site.check_site(out) == []
+
+
+def test_progress_lines_inside_a_long_lesson():
+    """Cells 1-4 on a fake clock: a line at most every 20 s, and one while a long cell still runs."""
+    nb = new_notebook(cells=[new_markdown_cell("# t"), *(new_code_cell("x") for _ in range(4))])
+    now = {"t": 0.0}
+    lines = []
+    progress = build.CellProgress(nb, log=lambda line, **_: lines.append(line), every=20, clock=lambda: now["t"])
+    for index, (start, end) in enumerate([(0, 5), (5, 25), (25, 30), (30, 100)], 1):
+        now["t"] = start
+        progress.started(cell=nb.cells[index], cell_index=index)
+        for t in range(start + 1, end):  # the background timer ticks every second
+            now["t"] = t
+            progress.tick()
+        now["t"] = end
+        progress.finished(cell=nb.cells[index], cell_index=index)
+    progress.tick()  # between cells: nothing to say
+    assert lines == ["      cell 2/4 running after 20 s", "      cell 4/4 running after 40 s",
+                     "      cell 4/4 running after 60 s", "      cell 4/4 running after 80 s",
+                     "      cell 4/4 done after 100 s"]
+
+
+def test_check_site_finds_network_resources_and_broken_links(tmp_path):
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "ok.html").write_text('<a href="https://example.org">a link is fine</a><img src="data:x">')
+    (tmp_path / "html" / "bad.html").write_text(
+        '<script src="https://cdn.example/require.js"></script><link rel="stylesheet" href="//cdn/x.css">'
+        '<img src="https://colab.research.google.com/assets/colab-badge.svg"><a href="missing.html#top">x</a>'
+        '<style>/* https://in.a.comment */ @font-face { src: url("https://fonts/x.woff") }</style>'
+        '<script type="module">import m from "https://cdn/mermaid.mjs";</script><a href="ok.html">fine</a>')
+    problems = site.check_site(tmp_path)
+    assert problems == [
+        "html/bad.html: loads https://cdn.example/require.js from the network",
+        "html/bad.html: loads //cdn/x.css from the network",
+        "html/bad.html: loads https://colab.research.google.com/assets/colab-badge.svg from the network",
+        "html/bad.html: broken link missing.html#top",
+        "html/bad.html: loads https://fonts/x.woff from the network",
+        "html/bad.html: loads https://cdn/mermaid.mjs from the network",
+    ]

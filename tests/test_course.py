@@ -56,3 +56,27 @@ def test_repository_slug():
     assert course.repository_slug(COURSE_REPOSITORY).count("/") == 1
     with pytest.raises(ValueError, match="https://github.com/OWNER/NAME"):
         course.repository_slug("git@github.com:a/b.git")
+
+
+def test_sync_keeps_a_first_code_cell_without_the_bootstrap_marker(tmp_path):
+    path = tmp_path / "00_x.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 00 · X"),
+                                         nbformat.v4.new_code_cell("my_important_code = 1", execution_count=3)])
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="out")]
+    nbformat.write(nb, path)
+    synced = course.synced_notebook(path)
+    code = [c for c in synced.cells if c.cell_type == "code"]
+    assert [c.source for c in code] == [course.bootstrap_source(), "my_important_code = 1"]
+    assert code[0].metadata["tags"] == [course.BOOTSTRAP_TAG]
+    assert code[1].outputs == [] and code[1].execution_count is None  # cleared by nbstripout
+    nbformat.write(synced, path)
+    again = course.synced_notebook(path)
+    assert [c.source for c in again.cells if c.cell_type == "code"] == [course.bootstrap_source(), "my_important_code = 1"]
+
+
+def test_bootstrap_cell_is_short_and_hidden_in_the_html():
+    source = course.bootstrap_source()
+    assert source.startswith(course.BOOTSTRAP_MARKER) and len(source.splitlines()) <= 10
+    for path in NOTEBOOKS:
+        first_code = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert course.BOOTSTRAP_TAG in first_code.metadata.get("tags", []), path.name

@@ -78,3 +78,22 @@ def test_course_seed_overrides_the_lesson_seed(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_SEED", "three")
     with pytest.raises(ValueError, match="COURSE_SEED must be an integer >= 0"):
         runtime.setup(seed=42)
+
+
+def test_install_missing_installs_only_what_cannot_be_imported(monkeypatch):
+    calls = []
+    monkeypatch.setattr(runtime.subprocess, "run", lambda command, check: calls.append(command))
+    assert runtime.install_missing({"numpy": "numpy", "no_such_module_xyz": "xyz-package"}) == ["xyz-package"]
+    assert calls == [[sys.executable, "-m", "pip", "install", "-q", "xyz-package"]]
+    calls.clear()
+    assert runtime.install_missing({"numpy": "numpy"}) == [] and calls == []
+
+
+def test_setup_installs_missing_packages_on_colab_only(monkeypatch, capsys):
+    installed = []
+    monkeypatch.setattr(runtime, "install_missing", lambda: installed.append(True) or [])
+    runtime.setup(seed=0, verbose=False)
+    assert installed == []
+    monkeypatch.setattr(runtime, "is_colab", lambda: True)
+    runtime.setup(seed=0, verbose=False)
+    assert installed == [True]

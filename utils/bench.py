@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import statistics
 import time
 from dataclasses import asdict, dataclass
@@ -177,20 +178,27 @@ def _as_tuple(name: str, values) -> tuple:
     return values
 
 
-def write_csv(results: list[BenchResult], path: Path) -> Path:
-    """Write results with derived columns (steps/s, GFLOP/s) to a CSV file."""
+def csv_text(results: list[BenchResult]) -> str:
+    """Results as CSV text, with derived columns (steps/s, GFLOP/s)."""
     results = list(results)
     if not results:
         raise ValueError("results is empty: there is nothing to write; run benchmark() first")
     if not all(isinstance(r, BenchResult) for r in results):
         raise ValueError(f"results must be BenchResult objects from benchmark(), got {type(results[0]).__name__}")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*asdict(results[0]).keys(), "steps_per_second", "forward_gflops"])
+    for r in results:
+        writer.writerow([*asdict(r).values(), f"{r.steps_per_second:.1f}", f"{r.forward_gflops:.2f}"])
+    return buffer.getvalue()
+
+
+def write_csv(results: list[BenchResult], path: Path) -> Path:
+    """Write results with derived columns (steps/s, GFLOP/s) to a CSV file."""
+    text = csv_text(results)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([*asdict(results[0]).keys(), "steps_per_second", "forward_gflops"])
-        for r in results:
-            writer.writerow([*asdict(r).values(), f"{r.steps_per_second:.1f}", f"{r.forward_gflops:.2f}"])
+    path.write_text(text)
     return path
 
 

@@ -1,31 +1,48 @@
-"""The course build (``make course``): execute every lesson in order into ``build/``.
+"""The course build (``make course``): execute every lesson into a small offline site in ``build/``.
 
-For each notebook in ``notebooks/`` (in file-name order) it prints a progress line with
-the run time, writes the executed copy to ``build/notebooks/``, an offline HTML page
-(images embedded) to ``build/html/`` and the kernel's own log to ``build/logs/``, and
-finally an index page ``build/index.html`` linking the lessons. The first notebook that raises stops the build: its partial copy is
-still written, the message names the notebook and the failing cell, and the exit status
-is 1. Notebooks executed before it stay in place. Re-running overwrites everything.
+For each notebook in ``notebooks/`` (in file-name order) it prints a progress line with the run
+time (and, inside a long lesson, a line about every 20 s saying which cell it is at), then writes:
+
+- ``build/notebooks/NN_name.ipynb``: the executed copy;
+- ``build/html/NN_name.html``: the page (figures embedded, formulas typeset by the MathJax copy in
+  ``build/mathjax/``, the bootstrap cell's input hidden, previous / index / next links);
+- ``build/reports/``: files the lesson wrote (``report.save_to_build``), with ``.md`` and ``.csv``
+  ones also rendered as HTML;
+- ``build/logs/NN_name.log``: the kernel's own log;
+- ``build/index.html``: every lesson's claim, status, run time and links;
+- ``build/manifest.json``: what each build made, so ``--only`` keeps the lessons built before and
+  the build deletes only files it made itself (those of lessons that no longer exist).
+
+The first notebook that raises stops the build: its partial copy is still written, the message
+names the notebook and the failing cell, and the exit status is 1. Finally every page is checked:
+nothing may load from the network and every relative link must resolve (exit status 1 if not).
 
     python -m utils.build                 # the whole course
-    python -m utils.build --only 00 02    # just these lessons
+    python -m utils.build --only 00 02    # just these lessons; the others keep their last build
 """
 
 from __future__ import annotations
 
 import argparse
-import html
+import contextlib
+import json
 import os
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from utils.course import ROOT
+from utils import site
+from utils.course import LESSONS, ROOT
 from utils.runtime import TF_NOISE_PATTERNS
+
+PROGRESS_EVERY = 20.0
+"""Seconds between the progress lines printed inside a long lesson (none for a quick one)."""
+MANIFEST = "manifest.json"
 
 NOISE_RE = re.compile("|".join(TF_NOISE_PATTERNS))
 
@@ -68,23 +85,80 @@ def count_noise(nb) -> int:
     return count
 
 
-def execute_notebook(path: Path, timeout: int = 1200, kernel_log: Path | None = None):
+class CellProgress:
+    """Progress inside a running notebook: "cell i/N ... after t s", at most every ``every`` seconds.
+
+    nbclient calls :meth:`started` and :meth:`finished` around each cell; while a long cell runs,
+    :meth:`tick` (called from a background timer, see :meth:`running`) reports that it is still
+    at work, so a quiet minute in a CI log is never a mystery, and a fast lesson prints nothing.
+    """
+
+    def __init__(self, nb, log=print, every: float = PROGRESS_EVERY, clock=time.perf_counter):
+        self.code_cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        self.log, self.every, self.clock = log, every, clock
+        self.start = self.last = clock()
+        self.current = None
+
+    def _say(self, what: str) -> None:
+        now = self.clock()
+        if self.log is None or now - self.last < self.every:
+            return
+        self.last = now
+        self.log(f"      cell {self.code_cells.index(self.current) + 1}/{len(self.code_cells)} {what} "
+                 f"after {now - self.start:.0f} s", flush=True)
+
+    def started(self, cell=None, cell_index=None, **_):
+        self.current = cell_index if cell_index in self.code_cells else None
+
+    def finished(self, cell=None, cell_index=None, **_):
+        if cell_index in self.code_cells:
+            self.current = cell_index
+            self._say("done")
+            self.current = None
+
+    def tick(self) -> None:
+        if self.current is not None:
+            self._say("running")
+
+    @contextlib.contextmanager
+    def running(self):
+        """Call :meth:`tick` every second in a background thread for the duration of the block."""
+        stop = threading.Event()
+
+        def loop():
+            while not stop.wait(1.0):
+                self.tick()
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
+
+
+def execute_notebook(path: Path, timeout: int = 1200, kernel_log: Path | None = None, log=None):
     """Execute a notebook with its own folder as working directory; return it executed.
 
+    ``log`` receives progress lines inside long lessons (``None``: silent).
     Raises :class:`NotebookFailed` (carrying the partly executed notebook as ``.nb``).
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     nb = nbformat.read(path, as_version=4)
+    progress = CellProgress(nb, log)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_start=progress.started, on_cell_executed=progress.finished)
     try:
-        if kernel_log is None:
-            client.execute()
-        else:  # the kernel process's own stderr (start-up warnings, crashes) goes to a log file
-            with open(kernel_log, "w") as log:
-                client.execute(stderr=log)
+        with progress.running():
+            if kernel_log is None:
+                client.execute()
+            else:  # the kernel process's own stderr (start-up warnings, crashes) goes to a log file
+                with open(kernel_log, "w") as log_file:
+                    client.execute(stderr=log_file)
     except Exception as exc:  # a cell raised or timed out, or the kernel died (e.g. out of memory)
         if not isinstance(exc, (CellExecutionError, CellTimeoutError)) and failing_cell(nb) is None:
             message = f"{path.name}: the kernel stopped ({type(exc).__name__}); out of memory? see build/logs/"
@@ -104,50 +178,6 @@ def execute_notebook(path: Path, timeout: int = 1200, kernel_log: Path | None = 
     return nb
 
 
-def to_html(nb) -> str:
-    """Offline HTML for an executed notebook, with links between lessons rewritten."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
-    body, _ = exporter.from_notebook_node(nb)
-    return re.sub(r'href="(\d\d_[\w-]+)\.ipynb"', r'href="\1.html"', body)
-
-
-def write_index(out_dir: Path, results: list[NotebookResult], notebooks: list[Path]) -> Path:
-    """Write ``build/index.html`` listing every lesson with its status and run time."""
-    by_name = {r.name: r for r in results}
-    rows = []
-    for path in notebooks:
-        title = lesson_title(path)
-        result = by_name.get(path.name)
-        if result is None:
-            status = "not run"
-        elif result.ok:
-            status = f"ok, {result.seconds:.0f} s"
-        else:
-            status = f"FAILED: {html.escape(result.error)}"
-        link = f'<a href="html/{path.stem}.html">{html.escape(title)}</a>' if result else html.escape(title)
-        rows.append(f"<tr><td>{link}</td><td>{status}</td></tr>")
-    reports = sorted((out_dir / "reports").glob("*")) if (out_dir / "reports").is_dir() else []
-    report_items = "".join(f'<li><a href="reports/{p.name}">{html.escape(p.name)}</a></li>' for p in reports)
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>RNN vs CNN: the course</title>
-<style>body{{font-family:sans-serif;max-width:52em;margin:2em auto;line-height:1.5}}
-td{{padding:.3em 1em;border-bottom:1px solid #ddd}}</style></head>
-<body><h1>RNN vs CNN: a hands-on Keras course</h1>
-<p>Executed lessons, built {time.strftime('%Y-%m-%d %H:%M')}. Executed notebooks are in
-<code>notebooks/</code> beside this page.</p>
-<table><tr><th>lesson</th><th>status</th></tr>
-{chr(10).join(rows)}
-</table>
-{"<h2>Reports written by the lessons</h2><ul>" + report_items + "</ul>" if report_items else ""}
-</body></html>
-"""
-    index = out_dir / "index.html"
-    index.write_text(page)
-    return index
-
-
 def lesson_title(path: Path) -> str:
     """The first markdown heading of a notebook, or its file name."""
     nb = nbformat.read(path, as_version=4)
@@ -159,9 +189,39 @@ def lesson_title(path: Path) -> str:
     return path.stem
 
 
+def load_manifest(out_dir: Path) -> dict:
+    """What earlier builds into ``out_dir`` made: ``{"lessons": {stem: {...}}}`` (empty if none)."""
+    path = out_dir / MANIFEST
+    if not path.is_file():
+        return {"lessons": {}}
+    try:
+        manifest = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {"lessons": {}}
+    return manifest if isinstance(manifest.get("lessons"), dict) else {"lessons": {}}
+
+
+def _remove_stale(out_dir: Path, manifest: dict, stems: set[str], log) -> None:
+    """Delete the files that earlier builds made for lessons that no longer exist, and nothing else."""
+    for stem in sorted(set(manifest["lessons"]) - stems):
+        for relative in manifest["lessons"][stem].get("files", []):
+            path = (out_dir / relative).resolve()
+            if path.is_file() and out_dir.resolve() in path.parents:
+                path.unlink()
+        del manifest["lessons"][stem]
+        if log:
+            log(f"removed the pages of {stem} (no longer in the course)")
+
+
+def _report_times(out_dir: Path) -> dict[str, float]:
+    folder = out_dir / "reports"
+    return {f"reports/{p.name}": p.stat().st_mtime_ns for p in folder.glob("*")
+            if p.is_file() and not p.name.endswith(".html")} if folder.is_dir() else {}
+
+
 def build_course(notebooks_dir: Path, out_dir: Path, only: list[str] | None = None,
                  timeout: int = 1200, log=print) -> list[NotebookResult]:
-    """Execute the course's notebooks into ``out_dir``; stop at the first failure."""
+    """Execute the course's notebooks into ``out_dir``; stop at the first failure; write the site."""
     notebooks = sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
         raise ValueError(f"no lesson notebooks (NN_name.ipynb) in {notebooks_dir}")
@@ -173,33 +233,33 @@ def build_course(notebooks_dir: Path, out_dir: Path, only: list[str] | None = No
             raise ValueError(f"--only {' '.join(unknown)}: no such lesson; expected numbers or names among "
                              f"{', '.join(p.stem for p in notebooks)}")
     selected = [p for p in notebooks if not only or p.name[:2] in only or p.stem in only]
-    (out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
-    (out_dir / "html").mkdir(parents=True, exist_ok=True)
-    (out_dir / "logs").mkdir(parents=True, exist_ok=True)
-    for stale in [*(out_dir / "notebooks").glob("*.ipynb"), *(out_dir / "html").glob("*.html")]:
-        if not (notebooks_dir / f"{stale.stem}.ipynb").is_file():
-            stale.unlink()
+    for folder in ("notebooks", "html", "logs", "reports"):
+        (out_dir / folder).mkdir(parents=True, exist_ok=True)
+    manifest = load_manifest(out_dir)
+    _remove_stale(out_dir, manifest, {p.stem for p in notebooks}, log)
+    site.copy_mathjax(out_dir)
     previous = os.environ.get("COURSE_BUILD_DIR")
     os.environ["COURSE_BUILD_DIR"] = str(out_dir.resolve())  # lets lessons write reports into the build
     try:
-        results = _execute_all(selected, out_dir, timeout, log)
+        results = _execute_all(selected, out_dir, timeout, log, manifest)
     finally:
         if previous is None:
             os.environ.pop("COURSE_BUILD_DIR", None)
         else:
             os.environ["COURSE_BUILD_DIR"] = previous
-    write_index(out_dir, results, notebooks)
+    write_site(out_dir, notebooks, manifest)
     return results
 
 
-def _execute_all(selected: list[Path], out_dir: Path, timeout: int, log) -> list[NotebookResult]:
+def _execute_all(selected: list[Path], out_dir: Path, timeout: int, log, manifest: dict) -> list[NotebookResult]:
     """Run the selected notebooks in order, writing each result; stop after a failure."""
     results: list[NotebookResult] = []
     for number, path in enumerate(selected, 1):
-        log(f"[{number}/{len(selected)}] {path.name} ...", end=" ", flush=True)
+        log(f"[{number}/{len(selected)}] {path.name} ...", flush=True)
+        reports_before = _report_times(out_dir)
         start = time.perf_counter()
         try:
-            nb = execute_notebook(path, timeout=timeout, kernel_log=out_dir / "logs" / f"{path.stem}.log")
+            nb = execute_notebook(path, timeout=timeout, kernel_log=out_dir / "logs" / f"{path.stem}.log", log=log)
             result = NotebookResult(path.name, time.perf_counter() - start, ok=True)
         except NotebookFailed as failure:
             nb = failure.nb
@@ -207,17 +267,56 @@ def _execute_all(selected: list[Path], out_dir: Path, timeout: int, log) -> list
         result.noise_lines = count_noise(nb)
         results.append(result)
         nbformat.write(nb, out_dir / "notebooks" / path.name)
-        (out_dir / "html" / f"{path.stem}.html").write_text(to_html(nb))
+        (out_dir / "html" / f"{path.stem}.html").write_text(site.lesson_html(nb))
+        reports = sorted(name for name, mtime in _report_times(out_dir).items() if reports_before.get(name) != mtime)
+        rendered = [site.render_report(out_dir / name) for name in reports]
+        manifest["lessons"][path.stem] = {
+            "status": "passed" if result.ok else "failed",
+            "seconds": round(result.seconds, 1),
+            "error": result.error,
+            "built_at": time.strftime("%Y-%m-%d %H:%M"),
+            "reports": reports,
+            "files": [f"notebooks/{path.name}", f"html/{path.stem}.html", f"logs/{path.stem}.log", *reports,
+                      *(str(p.relative_to(out_dir)) for p in rendered if p is not None)],
+        }
         if not result.ok:
-            log(f"FAILED after {result.seconds:.1f} s", flush=True)
+            log(f"      FAILED after {result.seconds:.1f} s", flush=True)
             break
         noise = f" ({result.noise_lines} lines of TensorFlow start-up noise)" if result.noise_lines else ""
-        log(f"ok in {result.seconds:.1f} s{noise}", flush=True)
+        log(f"      ok in {result.seconds:.1f} s{noise}", flush=True)
     return results
 
 
+def write_site(out_dir: Path, notebooks: list[Path], manifest: dict) -> Path:
+    """Write the index, the navigation of every built page and the manifest; return the index."""
+    known = {lesson.stem: lesson for lesson in LESSONS}
+    titles = {p.stem: known[p.stem].title if p.stem in known else lesson_title(p).split("·", 1)[-1].strip()
+              for p in notebooks}
+    links = [site.PageLink(p.stem, f"{p.name[:2]} · {titles[p.stem]}", (out_dir / "html" / f"{p.stem}.html").is_file())
+             for p in notebooks]
+    for i, link in enumerate(links):
+        if not link.built:
+            continue
+        page_path = out_dir / "html" / f"{link.stem}.html"
+        before, after = (links[i - 1] if i else None), (links[i + 1] if i + 1 < len(links) else None)
+        page = site.set_navigation(page_path.read_text(), site.navigation(before, after, "top"),
+                                   site.navigation(before, after, "bottom"))
+        page_path.write_text(page)
+    rows = []
+    for path, link in zip(notebooks, links):
+        entry = manifest["lessons"].get(path.stem, {}) if link.built else {}
+        rows.append({"number": path.name[:2], "title": titles[path.stem], "stem": path.stem,
+                     "claim": known[path.stem].claim if path.stem in known else "", "status": entry.get("status", "not built"),
+                     "seconds": entry.get("seconds"), "error": entry.get("error", ""),
+                     "reports": [r for r in entry.get("reports", []) if (out_dir / r).is_file()]})
+    index = out_dir / "index.html"
+    index.write_text(site.index_page(rows, time.strftime("%Y-%m-%d %H:%M")))
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return index
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Execute the course into build/ (notebooks + HTML).")
+    parser = argparse.ArgumentParser(description="Execute the course into build/: an offline site of executed lessons.")
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks")
     parser.add_argument("--out", type=Path, default=ROOT / "build")
     parser.add_argument("--only", nargs="+", metavar="NN", help="lesson numbers or names to run")
@@ -234,7 +333,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"course build FAILED: {failed[0].error}", file=sys.stderr)
         print(f"partial copy: {args.out / 'html' / Path(failed[0].name).with_suffix('.html').name}", file=sys.stderr)
         return 1
-    print(f"built {len(results)} notebooks in {total:.0f} s: open {args.out / 'index.html'}")
+    problems = site.check_site(args.out)
+    if problems:
+        print("the built site is not self-contained:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 1
+    print(f"built {len(results)} notebooks in {total:.0f} s: open {args.out / 'index.html'} (works offline)")
     return 0
 
 

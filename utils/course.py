@@ -68,30 +68,28 @@ def colab_badge(filename: str, url: str = COURSE_REPOSITORY) -> str:
     return f"[![Open In Colab]({BADGE_IMAGE})]({target})"
 
 
+BOOTSTRAP_MARKER = "# Course bootstrap"
+"""The first line of the bootstrap cell: ``make sync`` rewrites only a cell that starts with it."""
+
+BOOTSTRAP_TAG = "remove-input"
+"""Cell tag on the bootstrap cell: the HTML build hides the input of cells carrying it."""
+
+
 def bootstrap_source(url: str = COURSE_REPOSITORY) -> str:
-    """The first code cell of every lesson."""
-    return f'''# Course bootstrap: the same first cell in every lesson (written by `make sync`).
-# On Colab it fetches the course and installs only what Colab lacks (Colab's own
-# TensorFlow and Keras are kept); locally it makes `utils` importable from any folder.
-import importlib.util
+    """The first code cell of every lesson: make ``utils`` importable (on Colab, fetch the course first).
+
+    Installing what Colab lacks happens in ``runtime.setup``, once ``utils`` is importable.
+    """
+    return f'''{BOOTSTRAP_MARKER} (the same in every lesson, written by `make sync`): make `utils` importable.
 import pathlib
 import subprocess
 import sys
-
-COURSE_REPOSITORY = "{url}"  # edit in utils/__init__.py
-IS_COLAB = "google.colab" in sys.modules
-if IS_COLAB and not pathlib.Path("{CLONE_DIR}").is_dir():
-    subprocess.run(["git", "clone", "--depth", "1", COURSE_REPOSITORY, "{CLONE_DIR}"], check=True)
-    needed = {{"keras": "keras", "matplotlib": "matplotlib", "sklearn": "scikit-learn"}}
-    missing = [pkg for module, pkg in needed.items() if importlib.util.find_spec(module) is None]
-    if missing:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+if "google.colab" in sys.modules and not pathlib.Path("{CLONE_DIR}").is_dir():  # Colab: fetch the course
+    subprocess.run(["git", "clone", "--depth", "1", "{url}", "{CLONE_DIR}"], check=True)
 here = pathlib.Path.cwd().resolve()
-candidates = [here, *here.parents, here / "{CLONE_DIR}"]
-COURSE_ROOT = next((p for p in candidates if (p / "utils" / "__init__.py").is_file()), None)
-if COURSE_ROOT is None:
-    raise FileNotFoundError("utils/ not found: start Jupyter inside the course folder")
-sys.path.insert(0, str(COURSE_ROOT))'''
+root = next((p for p in [here, *here.parents, here / "{CLONE_DIR}"] if (p / "utils" / "__init__.py").is_file()), None)
+assert root, "utils/ not found: start Jupyter inside the course folder"
+sys.path.insert(0, str(root))'''
 
 
 def syllabus_table(for_readme: bool, notebooks_dir: Path = NOTEBOOKS_DIR, url: str = COURSE_REPOSITORY) -> str:
@@ -118,22 +116,31 @@ def _sync_markdown(text: str, filename: str | None, for_readme: bool, notebooks_
 
 
 def synced_notebook(path: Path):
-    """The notebook at ``path`` with shared parts rewritten and outputs cleared."""
+    """The notebook at ``path`` with shared parts rewritten and outputs cleared (by nbstripout).
+
+    The bootstrap cell is rewritten only when the first code cell starts with
+    ``BOOTSTRAP_MARKER``; a lesson without one gets a new bootstrap cell inserted before its
+    first code cell, and whatever code was there is kept.
+    """
+    from nbstripout import strip_output
+
     nb = nbformat.read(path, as_version=4)
-    first_code = True
-    for cell in nb["cells"]:
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        if cell["cell_type"] == "code":
-            if first_code:
-                source = bootstrap_source()
-                first_code = False
-            cell["outputs"] = []
-            cell["execution_count"] = None
-        elif cell["cell_type"] == "markdown":
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    first_code = code_cells[0] if code_cells else None
+    if first_code is None or not "".join(first_code.source).startswith(BOOTSTRAP_MARKER):
+        first_code = nbformat.v4.new_code_cell()
+        position = nb.cells.index(code_cells[0]) if code_cells else len(nb.cells)
+        nb.cells.insert(position, first_code)
+    first_code.source = bootstrap_source()
+    tags = first_code.metadata.setdefault("tags", [])
+    if BOOTSTRAP_TAG not in tags:
+        tags.append(BOOTSTRAP_TAG)
+    for cell in nb.cells:
+        source = "".join(cell.source) if isinstance(cell.source, list) else cell.source
+        if cell.cell_type == "markdown":
             source = _sync_markdown(source, path.name, False, path.parent)
-        cell["source"] = source
-        cell.get("metadata", {}).pop("execution", None)
-    return nb
+        cell.source = source
+    return strip_output(nb, keep_output=False, keep_count=False, keep_id=True)
 
 
 def dump_notebook(nb) -> str:

@@ -66,18 +66,28 @@ def layer_table(model) -> Table:
     return Table(["layer", "type", "output shape", "parameters"], rows)
 
 
-def save_to_build(filename: str, text: str) -> Path | None:
-    """Write ``text`` to ``<build>/reports/<filename>`` when the notebook runs inside ``make course``.
+def save_to_build(filename: str, content) -> Path | None:
+    """Write ``content`` to ``<build>/reports/<filename>`` when the notebook runs inside ``make course``.
 
-    The course build sets the ``COURSE_BUILD_DIR`` environment variable; elsewhere (JupyterLab,
-    Colab, nbval) nothing is written and ``None`` is returned.
+    ``content`` is text, bytes, or a matplotlib Figure (saved as an image; the file name's
+    extension picks the format, e.g. ``bench.png``). The course build sets the
+    ``COURSE_BUILD_DIR`` environment variable, links each report from its index and renders
+    ``.md`` and ``.csv`` reports as HTML; elsewhere (JupyterLab, Colab, nbval) nothing is
+    written and ``None`` is returned.
     """
-    if not filename or Path(filename).name != filename:
+    if not isinstance(filename, str) or not filename or Path(filename).name != filename:
         raise ValueError(f"filename must be a plain file name without folders, got {filename!r}")
+    if not isinstance(content, (str, bytes)) and not hasattr(content, "savefig"):
+        raise ValueError(f"content must be text, bytes or a matplotlib Figure, got {type(content).__name__}")
     folder = os.environ.get(BUILD_DIR_VARIABLE)
     if not folder:
         return None
     path = Path(folder) / "reports" / filename
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    if isinstance(content, str):
+        path.write_text(content)
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        content.savefig(path, dpi=120, bbox_inches="tight")
     return path

@@ -12,9 +12,11 @@ determinism) lives here, so notebooks stay backend-neutral.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import platform
+import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
@@ -144,6 +146,23 @@ def is_colab() -> bool:
     return "google.colab" in sys.modules
 
 
+COLAB_NEEDS = {"keras": "keras", "matplotlib": "matplotlib", "sklearn": "scikit-learn"}
+"""Modules the lessons import, with the pip package that provides each (Colab usually has all)."""
+
+
+def install_missing(needs: dict[str, str] = COLAB_NEEDS) -> list[str]:
+    """``pip install`` the packages whose modules cannot be imported; return the ones installed.
+
+    Called by :func:`setup` on Colab only, so Colab's own TensorFlow and Keras are kept and
+    a local environment is never changed behind the learner's back.
+    """
+    missing = [package for module, package in needs.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        print(f"installing what this runtime lacks: {', '.join(missing)}", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+    return missing
+
+
 @dataclass(frozen=True)
 class RuntimeInfo:
     """What :func:`setup` found: backend, device, versions and the seed used."""
@@ -195,6 +214,8 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = 
             raise ValueError(f"COURSE_SEED must be an integer >= 0, got {os.environ['COURSE_SEED']!r}")
         seed = int(text)
     seed = validate.integer("seed", seed, minimum=0)
+    if is_colab():
+        install_missing()
     keras = import_keras()
     seed_everything(seed, deterministic=deterministic)
     from utils import plots
