@@ -4,6 +4,8 @@
 #   make lab      open JupyterLab on the course
 #   make sync     rewrite notebooks' shared cells/badges/syllabus and clear outputs
 #   make lint     ruff over utils/, tests/, scripts/ and notebooks/ (CI runs it before the tests)
+#   make gpu-check   benchmark CPU and GPU to T=4096, run lessons 03 and 05, report in build/gpu-check/
+#   BACKEND=jax (or torch) with test, course or lab: that Keras backend, installed from requirements-BACKEND.txt
 #   make clean    remove build/ (keeps .venv); make distclean also removes .venv
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -11,7 +13,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: setup course test lab sync lint clean distclean
+BACKEND ?=
+BACKEND_STAMP := $(if $(BACKEND),$(VENV)/.installed-$(BACKEND))
+RUN := $(if $(BACKEND),KERAS_BACKEND=$(BACKEND) )
+
+.PHONY: setup course test lab sync lint gpu-check clean distclean
 
 setup: $(STAMP)
 
@@ -21,18 +27,29 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-course: $(STAMP)
-	$(BIN)/python -m utils.build $(if $(ONLY),--only $(ONLY))
+# The extra backend packages, on top of requirements.txt (tensorflow needs nothing more).
+$(VENV)/.installed-tensorflow: $(STAMP)
+	touch $@
+
+$(VENV)/.installed-%: requirements-%.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r $<
+	touch $@
+
+course: $(STAMP) $(BACKEND_STAMP)
+	$(RUN)$(BIN)/python -m utils.build $(if $(ONLY),--only $(ONLY))
 
 # Any non-zero pytest status fails, including 5 ("no tests collected"): a run that tests
 # nothing must not pass. PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS="tests -x".
 PYTEST ?= $(BIN)/python -m pytest
 PYTEST_ARGS ?=
-test: $(STAMP)
-	$(PYTEST) $(PYTEST_ARGS)
+test: $(STAMP) $(BACKEND_STAMP)
+	$(RUN)$(PYTEST) $(PYTEST_ARGS)
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+lab: $(STAMP) $(BACKEND_STAMP)
+	$(RUN)$(BIN)/jupyter lab notebooks/
+
+gpu-check: $(STAMP) $(BACKEND_STAMP)
+	$(RUN)$(BIN)/python -m utils.gpu_check
 
 sync: $(STAMP)
 	$(BIN)/python -m utils.course

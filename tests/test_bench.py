@@ -2,9 +2,10 @@
 
 import csv
 
+import numpy as np
 import pytest
 
-from utils import bench
+from utils import bench, runtime
 from utils.runtime import import_keras
 
 keras = import_keras()
@@ -76,3 +77,29 @@ def test_command_line_writes_csv_and_plot(tmp_path, capsys):
     assert {r["kind"] for r in rows} == set(bench.LAYER_KINDS) and float(rows[0]["train_s"]) > 0
     assert (tmp_path / "bench.png").stat().st_size > 1000
     assert "matmul ceiling" in capsys.readouterr().out
+
+
+def test_a_run_labelled_cpu_ran_on_the_cpu():
+    results = bench.benchmark(kinds=["Conv1D", "GRU"], lengths=[8], batch=2, width=4, repeats=1, device="CPU", log=None)
+    assert [r.ran_on for r in results] == ["CPU", "CPU"] and {r.device for r in results} == {"CPU"}
+    x = keras.ops.convert_to_tensor(np.zeros(3, "float32"))
+    with keras.device("cpu:0"):
+        assert runtime.placement(keras.Variable(np.zeros(2, "float32"))) == "CPU"
+    assert runtime.placement(x) in ("CPU", "GPU")
+
+
+def test_gpu_benchmark_without_a_gpu_says_so(monkeypatch):
+    monkeypatch.setattr(runtime, "device_name", lambda: "CPU")
+    with pytest.raises(ValueError, match="device='GPU' needs a GPU that .* can use; this machine runs on the CPU"):
+        bench.benchmark(lengths=(8,), repeats=1, device="GPU", log=None)
+
+
+def test_benchmark_times_with_determinism_off_and_restores_it(monkeypatch):
+    seen = []
+    original = bench.median_time
+    monkeypatch.setattr(bench, "median_time", lambda f, repeats: seen.append(runtime.op_determinism()) or original(f, repeats))
+    runtime.seed_everything(0, deterministic=True)
+    bench.benchmark(kinds=["Conv1D"], lengths=[8], batch=2, width=4, repeats=1, log=None)
+    if keras.backend.backend() != "jax":
+        assert seen == [False, False]
+    assert runtime.op_determinism() is True

@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import nbformat
@@ -108,7 +109,7 @@ def built_site(tmp_path_factory):
     notebooks, out = root / "notebooks", root / "build"
     notebooks.mkdir()
     (root / "utils").symlink_to(ROOT / "utils")  # the bootstrap cell finds utils/ above notebooks/
-    _lesson(notebooks, "00_first.ipynb", "print('first')")
+    _lesson(notebooks, "00_first.ipynb", "print('first')", "import sys\nprint(sys.executable)")
     _lesson(notebooks, "01_second.ipynb",
             "from utils import report\nreport.save_to_build('numbers.csv', 'a,b\\n1,2\\n')\n"
             "report.save_to_build('table.md', '| a | b |\\n|---|---|\\n| 1 | 2 |\\n')")
@@ -128,6 +129,12 @@ def test_site_builds_and_loads_nothing_from_the_network(built_site):
         assert "require.min.js" not in text and "mermaid" not in text.lower()
         assert "colab-badge.svg" not in text and ">Open in Colab</a>" in text
     assert (out / "mathjax" / "MathJax.js").is_file()
+
+
+def test_build_kernels_run_this_interpreter(built_site):
+    _, out, _ = built_site
+    executed = nbformat.read(out / "notebooks" / "00_first.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"].strip() == sys.executable
 
 
 def test_site_pages_hide_the_bootstrap_input_and_link_previous_index_next(built_site):

@@ -14,12 +14,46 @@ from utils import runtime
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_silenced_stderr_drops_file_descriptor_writes(capfd):
-    with runtime.silenced_stderr():
-        os.write(2, b"C++ noise\n")
+def test_filtered_stderr_drops_only_known_noise(capfd):
+    with runtime.filtered_stderr():
+        os.write(2, b"I0000 oneDNN custom operations are on. You may see slightly different numbers\n")
+        os.write(2, b"W0000 Cannot dlopen some GPU libraries. Please make sure the missing libraries are installed\n")
+        os.write(2, b"E0000 failed call to cuInit: UNKNOWN ERROR (303)\n")
     os.write(2, b"after\n")
     err = capfd.readouterr().err
-    assert "C++ noise" not in err and "after" in err
+    assert "oneDNN" not in err and "cuInit" not in err
+    assert "Cannot dlopen some GPU libraries" in err and "after" in err
+
+
+def test_gpu_hint_when_nvidia_smi_sees_a_gpu_the_backend_does_not(monkeypatch):
+    monkeypatch.setattr(runtime, "nvidia_gpus", lambda: ["GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-x)"])
+    hint = runtime.gpu_hint("tensorflow", "CPU")
+    assert "nvidia-smi sees a GPU but tensorflow runs on the CPU" in hint and "tensorflow[and-cuda]" in hint
+    assert runtime.gpu_hint("tensorflow", "NVIDIA H100 80GB HBM3") == ""
+    monkeypatch.setattr(runtime, "nvidia_gpus", lambda: [])
+    assert runtime.gpu_hint("jax", "CPU") == ""
+
+
+def test_setup_reports_determinism_as_it_is():
+    info = runtime.setup(seed=0, deterministic=False, verbose=False)
+    assert info.deterministic is runtime.op_determinism()
+    if info.backend != "jax":  # JAX on a CPU is deterministic whatever is asked
+        assert info.deterministic is False and "deterministic ops" not in str(info)
+    info = runtime.setup(seed=0, deterministic=True, verbose=False)
+    assert info.deterministic is True and "deterministic ops" in str(info)
+
+
+def test_fast_ops_turns_determinism_off_and_restores_it():
+    runtime.seed_everything(0, deterministic=True)
+    with runtime.fast_ops():
+        if runtime.import_keras().backend.backend() != "jax":
+            assert runtime.op_determinism() is False
+    assert runtime.op_determinism() is True
+    runtime.seed_everything(0, deterministic=False)
+    with runtime.fast_ops():
+        pass
+    assert runtime.op_determinism() is (runtime.import_keras().backend.backend() == "jax")
+    runtime.seed_everything(0)
 
 
 def test_seed_everything_repeats_python_numpy_and_keras():
@@ -40,20 +74,30 @@ def test_seed_must_be_a_non_negative_integer(seed):
 
 
 def test_setup_reports_one_line(capsys):
+    seed = int(os.environ.get("COURSE_SEED") or 5)
     info = runtime.setup(seed=5)
     line = capsys.readouterr().out.strip()
     assert line == str(info) and "\n" not in line
-    assert info.backend == "tensorflow" and info.keras_version.startswith("3.")
-    assert info.device in line and "seed 5" in line
+    assert info.backend == os.environ.get("KERAS_BACKEND", "tensorflow") and info.keras_version.startswith("3.")
+    assert info.device in line and f"seed {seed}" in line and info.seed == seed
 
 
 def test_device_and_has_gpu_agree_with_the_backend():
-    """has_gpu is read off the device; the device itself must agree with what TensorFlow lists."""
-    import tensorflow as tf
-
+    """has_gpu is read off the device; the device itself must agree with what the backend lists."""
     info = runtime.setup(seed=0, verbose=False)
-    gpus = tf.config.list_physical_devices("GPU")
-    assert info.has_gpu is bool(gpus)
+    if info.backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = bool(tf.config.list_physical_devices("GPU"))
+    elif info.backend == "jax":
+        import jax
+
+        gpus = jax.devices()[0].platform == "gpu"
+    else:
+        import torch
+
+        gpus = torch.cuda.is_available()
+    assert info.has_gpu is gpus
     assert (info.device == "CPU") is (not gpus)
     fields = {**info.__dict__}
     on_cpu = runtime.RuntimeInfo(**{**fields, "device": "CPU"})

@@ -14,6 +14,7 @@ same batch size and width for every layer.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import statistics
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils import validate
+from utils import runtime, validate
 from utils.runtime import import_keras
 
 keras = import_keras()
@@ -110,18 +111,29 @@ def median_time(function, repeats: int = 5, warmup: int = 2) -> float:
     return statistics.median(times)
 
 
-def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
-    """The machine's dense float32 matmul rate through the Keras backend, in GFLOP/s: the ceiling."""
+def matmul_gflops(size: int = 2048, repeats: int = 5, device: str | None = None) -> float:
+    """The dense float32 matmul rate through the Keras backend, in GFLOP/s: the ceiling.
+
+    ``device`` ("CPU" or "GPU") places the matrices there; by default the backend chooses.
+    """
+    size, repeats = validate.integer("size", size, minimum=1), validate.integer("repeats", repeats, minimum=1)
+    scope = keras.device(f"{validate.one_of('device', device, DEVICES).lower()}:0") if device else contextlib.nullcontext()
     rng = np.random.default_rng(0)
-    a = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
-    b = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
-    seconds = median_time(lambda: keras.ops.convert_to_numpy(keras.ops.sum(keras.ops.matmul(a, b))), repeats=repeats)
+    with scope:
+        a = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
+        b = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
+        seconds = median_time(lambda: keras.ops.convert_to_numpy(keras.ops.sum(keras.ops.matmul(a, b))),
+                              repeats=repeats)
     return 2.0 * size**3 / seconds / 1e9
 
 
 @dataclass
 class BenchResult:
-    """One cell of the grid: a layer kind at one sequence length, on one device."""
+    """One cell of the grid: a layer kind at one sequence length, on one device.
+
+    ``device`` is where the benchmark was asked to run; ``ran_on`` where the model's weights
+    actually were (read off the tensors), so a mislabelled run cannot go unnoticed.
+    """
 
     kind: str
     length: int
@@ -130,6 +142,7 @@ class BenchResult:
     train_s: float
     batch: int
     width: int
+    ran_on: str = "?"
 
     @property
     def steps_per_second(self) -> float:
@@ -143,29 +156,36 @@ class BenchResult:
 
 def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, width: int = 64,
               repeats: int = 5, device: str = "CPU", log=print) -> list[BenchResult]:
-    """Time a forward pass and a training step for every layer kind and length.
+    """Time a forward pass and a training step for every layer kind and length, on ``device``.
 
-    Every argument is checked before the first model is built, so a typo fails at once.
+    The models and their data are placed on ``device`` ("CPU" or "GPU") with ``keras.device``,
+    so the CPU grid runs on the CPU even when a GPU is present; each result records where the
+    weights really were. Deterministic kernels are off while timing (they can be slower) and
+    restored afterwards. Every argument is checked before the first model is built.
     """
     kinds = tuple(validate.one_of("kinds", kind, LAYER_KINDS) for kind in _as_tuple("kinds", kinds))
     lengths = validate.integers("lengths", lengths, minimum=1)
     batch, width = validate.integer("batch", batch, minimum=1), validate.integer("width", width, minimum=1)
     repeats = validate.integer("repeats", repeats, minimum=1)
     validate.one_of("device", device, DEVICES)
+    if device == "GPU" and runtime.device_name() == "CPU":
+        raise ValueError(f"device='GPU' needs a GPU that {keras.backend.backend()} can use; this machine runs on the CPU")
     results = []
     rng = np.random.default_rng(0)
-    for length in lengths:
-        x = rng.normal(size=(batch, length, width)).astype("float32")
-        y = rng.normal(size=(batch, length, width)).astype("float32")
-        for kind in kinds:
-            model = build_sequence_model(kind, length, width)
-            model.compile(optimizer="adam", loss="mse")
-            forward = median_time(lambda: model.predict_on_batch(x), repeats=repeats)
-            train = median_time(lambda: model.train_on_batch(x, y), repeats=repeats)
-            results.append(BenchResult(kind, length, device, forward, train, batch, width))
-            if log:
-                log(f"  {device} T={length:5d} {kind:15s} forward {forward * 1e3:8.2f} ms  train step {train * 1e3:8.2f} ms",
-                    flush=True)
+    with runtime.fast_ops(), keras.device(f"{device.lower()}:0"):
+        for length in lengths:
+            x = rng.normal(size=(batch, length, width)).astype("float32")
+            y = rng.normal(size=(batch, length, width)).astype("float32")
+            for kind in kinds:
+                model = build_sequence_model(kind, length, width)
+                model.compile(optimizer="adam", loss="mse")
+                forward = median_time(lambda: model.predict_on_batch(x), repeats=repeats)
+                train = median_time(lambda: model.train_on_batch(x, y), repeats=repeats)
+                ran_on = runtime.placement(model.weights[0])
+                results.append(BenchResult(kind, length, device, forward, train, batch, width, ran_on))
+                if log:
+                    log(f"  {device} T={length:5d} {kind:15s} forward {forward * 1e3:8.2f} ms  "
+                        f"train step {train * 1e3:8.2f} ms", flush=True)
     return results
 
 
@@ -236,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--device", choices=("cpu", "gpu", "all"), default="all",
+                        help="where to run: cpu, gpu, or all (the CPU, and the GPU when there is one)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "build" / "bench")
     args = parser.parse_args(argv)
     import matplotlib
@@ -243,10 +265,15 @@ def main(argv: list[str] | None = None) -> int:
     matplotlib.use("Agg")
     from utils.runtime import device_name
 
-    device = "CPU" if device_name() == "CPU" else "GPU"
-    print(f"benchmark on {device_name()}: batch {args.batch}, width {args.width}, lengths {args.lengths}")
+    has_gpu = device_name() != "CPU"
+    devices = {"cpu": ["CPU"], "gpu": ["GPU"], "all": ["CPU", "GPU"] if has_gpu else ["CPU"]}[args.device]
+    print(f"benchmark on {', '.join(devices)} ({device_name()}): batch {args.batch}, width {args.width}, "
+          f"lengths {args.lengths}")
+    results = []
     try:
-        results = benchmark(lengths=args.lengths, batch=args.batch, width=args.width, repeats=args.repeats, device=device)
+        for device in devices:
+            results += benchmark(lengths=args.lengths, batch=args.batch, width=args.width, repeats=args.repeats,
+                                 device=device)
     except ValueError as exc:
         parser.error(str(exc))
     csv_path = write_csv(results, args.out / "bench.csv")

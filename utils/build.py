@@ -27,7 +27,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 import threading
 import time
@@ -38,13 +37,12 @@ import nbformat
 
 from utils import site
 from utils.course import LESSONS, ROOT
-from utils.runtime import TF_NOISE_PATTERNS
+from utils.runtime import NOISE_RE
 
 PROGRESS_EVERY = 20.0
 """Seconds between the progress lines printed inside a long lesson (none for a quick one)."""
 MANIFEST = "manifest.json"
 
-NOISE_RE = re.compile("|".join(TF_NOISE_PATTERNS))
 
 
 @dataclass
@@ -138,6 +136,23 @@ class CellProgress:
             thread.join()
 
 
+def this_interpreter_kernel():
+    """A kernel manager that starts ``sys.executable -m ipykernel_launcher``: the project's own environment.
+
+    A ``python3`` kernel spec in the user's Jupyter folders (another Python, other packages)
+    would otherwise win over the one of this environment.
+    """
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ThisInterpreter(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                              display_name=f"Python ({sys.executable})", language="python", resource_dir="")
+
+    return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=ThisInterpreter())
+
+
 def execute_notebook(path: Path, timeout: int = 1200, kernel_log: Path | None = None, log=None):
     """Execute a notebook with its own folder as working directory; return it executed.
 
@@ -149,7 +164,7 @@ def execute_notebook(path: Path, timeout: int = 1200, kernel_log: Path | None = 
 
     nb = nbformat.read(path, as_version=4)
     progress = CellProgress(nb, log)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = NotebookClient(nb, km=this_interpreter_kernel(), timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
                             on_cell_start=progress.started, on_cell_executed=progress.finished)
     try:

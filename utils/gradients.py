@@ -41,7 +41,8 @@ def _input_gradient(model, x: np.ndarray, y, loss) -> np.ndarray:
     if backend == "torch":
         import torch
 
-        x_t = torch.tensor(x, requires_grad=True, device=keras.backend.get_device() or None)
+        device = model.weights[0].value.device if model.weights else None  # where the model lives
+        x_t = torch.tensor(x, requires_grad=True, device=device)
         _objective(model, x_t, y, loss).backward()
         return x_t.grad.detach().cpu().numpy()
     raise ValueError(f"unsupported Keras backend {backend!r}; expected tensorflow, jax or torch")

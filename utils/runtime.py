@@ -16,8 +16,11 @@ import importlib.util
 import logging
 import os
 import platform
+import re
+import shutil
 import subprocess
 import sys
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -41,27 +44,46 @@ TF_NOISE_PATTERNS = (
 )
 
 
-@contextlib.contextmanager
-def silenced_stderr():
-    """Point file descriptor 2 at /dev/null for the duration of the block.
+NOISE_RE = re.compile("|".join(TF_NOISE_PATTERNS))
 
-    TensorFlow's C++ start-up lines bypass Python's ``sys.stderr`` and all log-level
-    settings, so the only reliable way to keep them out of a notebook is to redirect
-    the process's stderr descriptor while TensorFlow loads and first looks for devices.
+GPU_SHARING = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
+"""Environment that lets several processes share one GPU: TensorFlow grows its memory as needed
+and JAX does not grab 75% of the GPU at start-up. Set before the backend loads (by
+:func:`import_keras` and by the tests' ``conftest.py``), and inherited by notebook kernels."""
+
+
+@contextlib.contextmanager
+def filtered_stderr(noise: re.Pattern = NOISE_RE):
+    """Pass everything written to file descriptor 2 during the block, except lines matching ``noise``.
+
+    TensorFlow's C++ start-up lines bypass Python's ``sys.stderr`` and every log-level setting,
+    so the process's stderr descriptor is pointed at a pipe while TensorFlow loads and first
+    looks for devices. A thread forwards each line to the real stderr as it arrives, unless it
+    is known noise: a warning such as "Cannot dlopen some GPU libraries" or the last words of a
+    crash still reach the learner.
     """
     try:
         sys.stderr.flush()
     except (AttributeError, ValueError):
         pass
     saved = os.dup(2)
+    read_end, write_end = os.pipe()
+
+    def forward():
+        with os.fdopen(read_end, "rb") as lines:
+            for line in lines:
+                if not noise.search(line.decode(errors="replace")):
+                    os.write(saved, line)
+
+    thread = threading.Thread(target=forward, daemon=True)
+    thread.start()
+    os.dup2(write_end, 2)
+    os.close(write_end)
     try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            try:
-                yield
-            finally:
-                os.dup2(saved, 2)
+        yield
     finally:
+        os.dup2(saved, 2)  # closes the pipe's last write end: the thread sees the end and stops
+        thread.join(timeout=10)
         os.close(saved)
 
 
@@ -76,9 +98,11 @@ def _quiet_python_logs() -> None:
 
 
 def import_keras():
-    """Import Keras (and its backend) with TensorFlow's start-up noise suppressed."""
+    """Import Keras (and its backend) with TensorFlow's start-up noise filtered out, GPU shared."""
     _quiet_python_logs()
-    with silenced_stderr():
+    for name, value in GPU_SHARING.items():
+        os.environ.setdefault(name, value)
+    with filtered_stderr():
         import keras
 
         device_name()  # the first device query prints too; do it while silenced
@@ -111,21 +135,87 @@ def device_name() -> str:
     return "CPU"
 
 
+def placement(tensor) -> str:
+    """Where a backend tensor or Keras variable lives: "CPU", "GPU" (or "TPU"...), read off the tensor itself."""
+    value = getattr(tensor, "value", tensor)
+    if hasattr(value, "devices") and callable(value.devices):  # a JAX array
+        platforms = {d.platform.upper() for d in value.devices()}
+        return platforms.pop() if len(platforms) == 1 else "/".join(sorted(platforms))
+    device = getattr(value, "device", None)
+    if device is None:
+        return "?"
+    if hasattr(device, "type"):  # a torch.device
+        return {"cuda": "GPU", "cpu": "CPU"}.get(device.type, device.type.upper())
+    match = re.search(r"device:([A-Z]+):\d+", str(device))  # TensorFlow: /job:.../device:CPU:0
+    return match.group(1) if match else "?"
+
+
+def op_determinism() -> bool:
+    """Whether the backend runs deterministic kernels now (the truth, not what was asked for).
+
+    TensorFlow: its op-determinism switch. PyTorch: ``torch.use_deterministic_algorithms``.
+    JAX: CPU kernels are deterministic; on a GPU only when XLA was started with
+    ``--xla_gpu_deterministic_ops=true`` in ``XLA_FLAGS`` (it cannot change once JAX runs).
+    """
+    backend = import_keras().backend.backend()
+    if backend == "tensorflow":
+        from tensorflow.python.framework import config as tf_config  # not exported, but there since TF 2.9
+
+        return bool(tf_config.is_op_determinism_enabled())
+    if backend == "torch":
+        import torch
+
+        return bool(torch.are_deterministic_algorithms_enabled())
+    if backend == "jax":
+        return device_name() == "CPU" or "--xla_gpu_deterministic_ops=true" in os.environ.get("XLA_FLAGS", "")
+    return False
+
+
+def set_op_determinism(enabled: bool) -> None:
+    """Turn the backend's deterministic kernels on or off (a no-op on JAX, see :func:`op_determinism`)."""
+    backend = import_keras().backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        if enabled:
+            tf.config.experimental.enable_op_determinism()
+        else:
+            from tensorflow.python.framework import config as tf_config
+
+            tf_config.disable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        torch.use_deterministic_algorithms(bool(enabled), warn_only=True)
+        torch.backends.cudnn.benchmark = not enabled
+
+
+@contextlib.contextmanager
+def fast_ops():
+    """Deterministic kernels off for the block (timing measures the fast ones), then as before."""
+    previous = op_determinism()
+    set_op_determinism(False)
+    try:
+        yield
+    finally:
+        set_op_determinism(previous)
+
+
 def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = True) -> None:
-    """Seed Python, NumPy and the Keras backend; optionally ask for deterministic ops.
+    """Seed Python, NumPy and the Keras backend, and turn deterministic kernels on or off.
 
     Call it again before building each model you want to compare, so both start
     from the same random state. ``keras.utils.set_random_seed`` seeds Python's
     ``random``, NumPy's global generator and the backend in one call.
     """
     seed = validate.integer("seed", seed, minimum=0)
+    if not isinstance(deterministic, bool):
+        raise ValueError(f"deterministic must be True or False, got {deterministic!r}")
     keras = import_keras()
-    keras.utils.set_random_seed(seed)
+    with filtered_stderr():  # with TensorFlow installed, this loads it even on the JAX or torch backend
+        keras.utils.set_random_seed(seed)
     _reset_global_seed_generator()
-    if deterministic and keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()
+    set_op_determinism(deterministic)
 
 
 def _reset_global_seed_generator() -> None:
@@ -176,6 +266,7 @@ class RuntimeInfo:
     seed: int
     deterministic: bool
     colab: bool
+    gpu_hint: str = ""
 
     @property
     def has_gpu(self) -> bool:
@@ -189,7 +280,33 @@ class RuntimeInfo:
             f"keras {self.keras_version} on {self.backend} {self.backend_version} | "
             f"device: {device} | numpy {self.numpy_version} | python {self.python_version} | "
             f"{where} | seed {self.seed}{', deterministic ops' if self.deterministic else ''}"
+            + (f" | {self.gpu_hint}" if self.gpu_hint else "")
         )
+
+
+GPU_FIXES = {
+    "tensorflow": "pip install 'tensorflow[and-cuda]' (TensorFlow's CUDA extra)",
+    "jax": "pip install 'jax[cuda12]'",
+    "torch": "install a CUDA build of torch (pytorch.org)",
+}
+
+
+def nvidia_gpus() -> list[str]:
+    """The GPUs ``nvidia-smi -L`` lists (empty when there is no driver or no GPU)."""
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        listing = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line for line in listing.stdout.splitlines() if line.startswith("GPU ")] if listing.returncode == 0 else []
+
+
+def gpu_hint(backend: str, device: str) -> str:
+    """A warning when the machine has an NVIDIA GPU that the backend does not use, with the likely fix."""
+    if device != "CPU" or not nvidia_gpus():
+        return ""
+    return f"WARNING: nvidia-smi sees a GPU but {backend} runs on the CPU; likely fix: {GPU_FIXES.get(backend, '')}"
 
 
 def _backend_version(backend: str) -> str:
@@ -230,8 +347,9 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = 
         python_version=platform.python_version(),
         device=device_name(),
         seed=int(seed),
-        deterministic=deterministic and backend == "tensorflow",
+        deterministic=op_determinism(),
         colab=is_colab(),
+        gpu_hint=gpu_hint(backend, device_name()),
     )
     if verbose:
         print(info)
