@@ -25,7 +25,33 @@ def test_critical_path_counts_the_recurrent_layers_input_length():
     h = keras.layers.GRU(8, return_sequences=True)(h)                       # 16 sequential steps
     h = keras.layers.LSTM(8)(h)                                             # 16 more
     model = keras.Model(series, keras.layers.Dense(2)(h))                   # 1
-    assert bench.critical_path_length(model) == 1 + 1 + 16 + 16 + 1
+    # conv 1, pool 1, then the two recurrent layers as a wavefront: 16 + 2 - 1, then Dense 1
+    assert bench.critical_path_length(model) == 1 + 1 + (16 + 2 - 1) + 1
+
+
+@pytest.mark.parametrize("layers, length", [(1, 12), (2, 12), (3, 7), (4, 30)])
+def test_stacked_recurrent_layers_form_a_wavefront(layers, length):
+    """L stacked recurrent layers need T + L - 1 steps: checked against a brute-force longest path."""
+    series = keras.Input((length, 2))
+    h = series
+    for i in range(layers):
+        h = keras.layers.SimpleRNN(2, return_sequences=i < layers - 1)(h)
+    model = keras.Model(series, h)
+    # brute force: node (l, t) is ready one step after (l - 1, t) and (l, t - 1)
+    ready = {}
+    for layer in range(1, layers + 1):
+        for t in range(length):
+            ready[layer, t] = 1 + max(ready.get((layer - 1, t), 0), ready.get((layer, t - 1), 0))
+    assert bench.critical_path_length(model) == max(ready.values()) == length + layers - 1
+
+
+def test_critical_path_of_conv_windows_and_global_pooling():
+    series = keras.Input((20, 2))
+    h = keras.layers.Conv1D(2, 3, padding="causal", dilation_rate=2)(series)
+    h = keras.layers.AveragePooling1D(2)(h)
+    h = keras.layers.GRU(2, return_sequences=True)(h)      # 10 positions after the pooling
+    h = keras.layers.GlobalMaxPooling1D()(h)
+    assert bench.critical_path_length(keras.Model(series, h)) == 1 + 1 + 10 + 1
 
 
 def test_critical_path_needs_a_fixed_length():

@@ -86,3 +86,13 @@ def test_dependency_graphs():
         diagrams.draw_dependency_graphs(steps=1)
     with pytest.raises(ValueError, match="kernel_size must be a positive odd integer"):
         diagrams.draw_dependency_graphs(kernel_size=2)
+
+
+def test_wavefront():
+    fig = diagrams.draw_wavefront(steps=4, layers=2)
+    labels = sorted(int(t.get_text()) for t in fig.axes[0].texts if t.get_text().isdigit())
+    assert labels == sorted(t + layer - 1 for t in range(1, 5) for layer in (1, 2))  # the step each node runs at
+    assert "T + L - 1 = 5" in fig.axes[0].get_title()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="layers must be an integer from 1 to 5, got 0"):
+        diagrams.draw_wavefront(layers=0)

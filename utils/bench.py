@@ -59,26 +59,80 @@ def build_sequence_model(kind: str, length: int, width: int = 64) -> "keras.Mode
     return keras.Model(series, h, name=kind.replace(" ", "_"))
 
 
-def critical_path_length(model) -> int:
-    """Operations that must run one after another along time, layer by layer.
+def _window_depth(previous: np.ndarray, output_length: int, window: int, stride: int, dilation: int,
+                  padding: str) -> np.ndarray:
+    """For each output position of a sliding window (conv or pooling), 1 + the deepest input it reads."""
+    length = len(previous)
+    span = (window - 1) * dilation + 1
+    if padding == "causal":
+        left = span - 1
+    elif padding == "same":
+        left = max((output_length - 1) * stride + span - length, 0) // 2
+    else:
+        left = 0
+    depth = np.zeros(output_length, dtype=int)
+    for j in range(output_length):
+        taps = j * stride - left + dilation * np.arange(window)
+        taps = taps[(taps >= 0) & (taps < length)]
+        depth[j] = 1 + (previous[taps].max() if len(taps) else 0)
+    return depth
 
-    A recurrent layer needs one step per time step of its input (T); any other layer
-    (convolution, pooling, dense) computes all positions at once and counts 1. The input
-    layer counts 0. Strided or pooled layers before a recurrent one shorten its T.
+
+def critical_path_length(model) -> int:
+    """Operations that must run one after another, with unlimited processors: the longest path
+    through the graph of (layer, time step) nodes.
+
+    Each node waits for the nodes it reads: a convolution or pooling window reads a few positions
+    of the layer below, a per-step layer (Dense, activation...) reads the same position, a global
+    pooling or Flatten reads all of them, and a recurrent layer at step t reads the layer below at
+    step t *and itself at step t - 1*. Every node then costs one step. So a conv stack of L layers
+    needs L steps, one recurrent layer needs T, and L stacked recurrent layers need T + L - 1, not
+    L x T: layer 2 can start step t as soon as layer 1 has produced it (a wavefront). Strides and
+    pooling before a recurrent layer shorten its T. The input layer counts 0.
     """
-    total = 0
+    depth = None
     for layer in model.layers:
         kind = type(layer).__name__
         if kind == "InputLayer":
-            continue
-        if kind in RECURRENT_KINDS:
-            length = layer.input.shape[1]
+            length = layer.output.shape[1]
             if length is None:
-                raise ValueError(f"layer {layer.name!r} has an unknown sequence length; build the model with a fixed length")
-            total += int(length)
+                raise ValueError(f"model {model.name!r} has an unknown sequence length; build it with a fixed length")
+            depth = np.zeros(int(length), dtype=int)
+            continue
+        if depth is None:
+            raise ValueError("critical_path_length needs a functional model that starts with keras.Input")
+        out_shape = layer.output.shape
+        if kind in RECURRENT_KINDS:
+            backward = kind == "Bidirectional"
+            forward_depth = np.zeros_like(depth)
+            running = 0
+            for t in range(len(depth)):
+                running = max(running, depth[t]) + 1
+                forward_depth[t] = running
+            if backward:  # the backward direction runs from the end; both directions run at once
+                backward_depth = np.zeros_like(depth)
+                running = 0
+                for t in reversed(range(len(depth))):
+                    running = max(running, depth[t]) + 1
+                    backward_depth[t] = running
+                forward_depth = np.maximum(forward_depth, backward_depth)
+            sequences = len(out_shape) == 3
+            depth = forward_depth if sequences else np.array([forward_depth.max()])
+        elif hasattr(layer, "kernel_size") and kind.startswith("Conv"):
+            depth = _window_depth(depth, int(out_shape[1]), int(layer.kernel_size[0]), int(layer.strides[0]),
+                                  int(layer.dilation_rate[0]), layer.padding)
+        elif hasattr(layer, "pool_size") and "Pooling1D" in kind:
+            depth = _window_depth(depth, int(out_shape[1]), int(layer.pool_size[0]), int(layer.strides[0]), 1,
+                                  layer.padding)
+        elif len(out_shape) < 3 or kind.startswith("Global") or kind == "Flatten":
+            depth = np.array([depth.max() + 1])  # reads every position
+        elif out_shape[1] == len(depth):
+            depth = depth + 1  # a per-step layer
         else:
-            total += 1
-    return total
+            raise ValueError(f"critical_path_length does not know how layer {layer.name!r} ({kind}) maps time steps")
+    if depth is None:
+        raise ValueError("the model has no layers")
+    return int(depth.max())
 
 
 def layer_flops(kind: str, batch: int, length: int, width: int = 64) -> float:

@@ -146,3 +146,45 @@ def draw_gated_cell(cell: str):
     ax.set_title(f"One {cell} step: the state path (green) is only scaled by gates and added to")
     fig.tight_layout()
     return fig
+
+
+def draw_wavefront(steps: int = 6, layers: int = 3):
+    """Stacked recurrent layers as a grid of (layer, time step) nodes, each labelled with the step at
+    which it can run.
+
+    Node (l, t) needs (l - 1, t) below it and (l, t - 1) to its left, so it can run at step
+    t + l - 1: the nodes on one anti-diagonal run at the same time, a wavefront moving up and
+    right. The whole stack needs steps + layers - 1 sequential steps, not layers x steps; one
+    longest chain is drawn in red.
+    """
+    steps = validate.integer("steps", steps, minimum=2, maximum=12)
+    layers = validate.integer("layers", layers, minimum=1, maximum=5)
+    fig, ax = plt.subplots(figsize=(1.1 * steps + 2.5, 1.0 * layers + 1.6))
+    cmap = plt.get_cmap("viridis")
+    total = steps + layers - 1
+    red = "#d62728"
+    path = {(1, t) for t in range(1, steps + 1)} | {(layer, steps) for layer in range(1, layers + 1)}
+    for layer in range(1, layers + 1):
+        for t in range(1, steps + 1):
+            ready = t + layer - 1
+            ax.add_patch(plt.Circle((t, layer), 0.3, color=cmap(0.15 + 0.7 * (ready - 1) / max(total - 1, 1))))
+            ax.text(t, layer, str(ready), ha="center", va="center", color="white", fontsize=10, fontweight="bold")
+            if t > 1:
+                on_path = (layer, t) in path and (layer, t - 1) in path
+                _arrow(ax, (t - 1 + 0.32, layer), (t - 0.32, layer), color=red if on_path else "gray",
+                       linewidth=2 if on_path else 0.8)
+            if layer > 1:
+                on_path = (layer, t) in path and (layer - 1, t) in path
+                _arrow(ax, (t, layer - 1 + 0.32), (t, layer - 0.32), color=red if on_path else "gray",
+                       linewidth=2 if on_path else 0.8)
+        ax.text(0.3, layer, f"layer {layer}", ha="right", va="center", fontsize=9)
+    for t in range(1, steps + 1):
+        ax.text(t, 0.35, f"$t={t}$", ha="center", va="center", fontsize=9)
+    ax.set_xlim(-0.9, steps + 0.7)
+    ax.set_ylim(0, layers + 0.7)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(f"{layers} stacked recurrent layers over T = {steps}: each node shows the step it can run at;\n"
+                 f"the last runs at T + L - 1 = {total}, not L x T = {layers * steps}")
+    fig.tight_layout()
+    return fig
