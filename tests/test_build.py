@@ -174,6 +174,18 @@ def test_only_keeps_earlier_lessons_and_the_build_deletes_only_its_own_files(bui
     assert site.check_site(out) == []
 
 
+def test_only_on_a_fresh_build_links_unbuilt_lessons_to_the_index(built_site, tmp_path):
+    notebooks, _, _ = built_site
+    out = tmp_path / "fresh"
+    assert build.main(["--notebooks", str(notebooks), "--out", str(out), "--only", "00"]) == 0
+    page = (out / "html" / "00_first.html").read_text()
+    assert 'href="../index.html#01_second" data-lesson="01_second"' in page  # the text link, until 01 is built
+    assert 'id="01_second"' in (out / "index.html").read_text()
+    assert site.check_site(out) == []
+    assert build.main(["--notebooks", str(notebooks), "--out", str(out), "--only", "01"]) == 0
+    assert 'href="01_second.html" data-lesson="01_second"' in (out / "html" / "00_first.html").read_text()
+
+
 def test_progress_lines_inside_a_long_lesson():
     """Cells 1-4 on a fake clock: a line at most every 20 s, and one while a long cell still runs."""
     nb = new_notebook(cells=[new_markdown_cell("# t"), *(new_code_cell("x") for _ in range(4))])

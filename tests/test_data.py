@@ -201,3 +201,29 @@ def test_digits_split_is_stratified_and_scaled():
 def test_digits_bad_fraction(fraction):
     with pytest.raises(ValueError, match="test_fraction"):
         data.load_digits(test_fraction=fraction)
+
+
+def test_validation_split_is_stratified_shuffled_and_fixed_by_seed():
+    y = np.repeat(np.arange(3), [100, 60, 40])              # sorted labels, as a data file may store them
+    x = np.arange(len(y)) * 10
+    x_fit, y_fit, x_val, y_val = data.validation_split(x, y, fraction=0.2, seed=1)
+    assert np.bincount(y_val).tolist() == [20, 12, 8] and len(y_fit) == 160
+    assert sorted(np.concatenate([x_fit, x_val]).tolist()) == x.tolist()     # a partition, nothing lost
+    np.testing.assert_array_equal(x_fit // 10, np.arange(len(y))[x_fit // 10])  # rows keep their labels
+    np.testing.assert_array_equal(y[x_val // 10], y_val)
+    assert len(set(y_val[:10].tolist())) > 1                                 # shuffled, not class by class
+    again = data.validation_split(x, y, fraction=0.2, seed=1)
+    np.testing.assert_array_equal(again[2], x_val)
+    assert not np.array_equal(data.validation_split(x, y, fraction=0.2, seed=2)[2], x_val)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"fraction": 0.0}, "fraction must be a finite number > 0 and < 1"),
+    ({"fraction": 0.001}, "holds out 0 of the 100 examples of class 0"),
+    ({"y": np.zeros(200)}, "y must be a 1-D array of integer class labels"),
+    ({"y": np.zeros(5, int)}, "x and y must have the same number of examples, got 200 and 5"),
+])
+def test_validation_split_bad_arguments(kwargs, message):
+    arguments = {"x": np.zeros((200, 2)), "y": np.repeat(np.arange(3), [100, 60, 40]), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        data.validation_split(**arguments)

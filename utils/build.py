@@ -316,6 +316,7 @@ def write_site(out_dir: Path, notebooks: list[Path], manifest: dict) -> Path:
         before, after = (links[i - 1] if i else None), (links[i + 1] if i + 1 < len(links) else None)
         page = site.set_navigation(page_path.read_text(), site.navigation(before, after, "top"),
                                    site.navigation(before, after, "bottom"))
+        page = site.resolve_lesson_links(page, {other.stem for other in links if other.built})
         page_path.write_text(page)
     rows = []
     for path, link in zip(notebooks, links):

@@ -277,6 +277,34 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
     )
 
 
+def validation_split(x, y, fraction: float = 0.15, seed: int = 0):
+    """Hold out a shuffled, class-stratified validation set: ``(x_fit, y_fit, x_val, y_val)``.
+
+    Keras' ``validation_split`` takes the *last* rows of the data as they come, which is neither
+    shuffled nor balanced; this takes ``round(count * fraction)`` random rows of every class
+    (fixed by ``seed``), so the validation curves estimate the test accuracy fairly.
+    """
+    fraction = validate.fraction("fraction", fraction)
+    seed = validate.integer("seed", seed, minimum=0)
+    x, y = np.asarray(x), np.asarray(y)
+    validate.same_length("x", x, "y", y)
+    if y.ndim != 1 or y.dtype.kind not in "iu":
+        raise ValueError(f"y must be a 1-D array of integer class labels, got shape {y.shape} and dtype {y.dtype}")
+    rng = np.random.default_rng(seed)
+    held_out = []
+    for label in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == label))
+        count = round(len(members) * fraction)
+        if not 0 < count < len(members):
+            raise ValueError(f"fraction={fraction} holds out {count} of the {len(members)} examples of class {label}; "
+                             "every class needs examples on both sides")
+        held_out.extend(members[:count])
+    is_val = np.zeros(len(y), bool)
+    is_val[held_out] = True
+    fit_order, val_order = rng.permutation(np.flatnonzero(~is_val)), rng.permutation(np.flatnonzero(is_val))
+    return x[fit_order], y[fit_order], x[val_order], y[val_order]
+
+
 def published_results(name: str) -> list[dict]:
     """Published test accuracies (0..1) for a shipped UCR/UEA data set, each with its source.
 

@@ -61,7 +61,20 @@ def lesson_html(nb, remove_input_tags=("remove-input",)) -> str:
                             embed_images=True, mathjax_url=MATHJAX_URL)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags=set(remove_input_tags)), enabled=True)
     body, _ = exporter.from_notebook_node(nb)
-    return re.sub(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"', r'href="\1.html\2"', body)
+    return re.sub(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"', r'href="\1.html\2" data-lesson="\1"', body)
+
+
+_LESSON_LINK = re.compile(r'href="[^"]*" data-lesson="(\d\d_[\w-]+)"')
+
+
+def resolve_lesson_links(page: str, built: set[str]) -> str:
+    """Point each link to another lesson at its page if that is built, else at its row in the index.
+
+    The ``data-lesson`` attribute keeps the target, so a later build (``--only``) restores the link.
+    """
+    return _LESSON_LINK.sub(lambda m: (f'href="{m.group(1)}.html"' if m.group(1) in built
+                                       else f'href="../index.html#{m.group(1)}"') + f' data-lesson="{m.group(1)}"',
+                            page)
 
 
 def _copy(nb):
@@ -154,7 +167,7 @@ def index_page(rows: list[dict], built_at: str) -> str:
             rendered = f' (<a href="{report}.html">as HTML</a>)' if report.endswith((".md", ".csv")) else ""
             links += f' · <a href="{report}">{html.escape(Path(report).name)}</a>{rendered}'
         error = f'<br><span class="failed">{html.escape(row["error"])}</span>' if row.get("error") else ""
-        lines.append(f'<tr><td>{name}<br><span class="claim">{html.escape(row.get("claim", ""))}</span></td>'
+        lines.append(f'<tr id="{row["stem"]}"><td>{name}<br><span class="claim">{html.escape(row.get("claim", ""))}</span></td>'
                      f'<td class="{css}">{status}{error}</td><td>{seconds}</td><td>{links}</td></tr>')
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>RNN vs CNN: the course</title>
