@@ -55,8 +55,9 @@ def test_influence_map_of_a_causal_conv_is_a_band():
     grid = memory.influence_map(lambda b: model.predict(b, verbose=0), x, perturb=lambda v: v + 1.0)
     assert grid.shape == (12, 12)
     assert memory.empirical_field(grid) == memory.receptive_field(model) == 5
-    assert (np.triu(grid, 0) == grid).all()                  # never influences earlier outputs
-    assert grid[0, 3] == 0 and grid[0, 4] > 0                # dilation 2 skips odd distances
+    noise = 1e-4 * grid.max()                                # float round-off differs between backends
+    assert np.abs(np.tril(grid, -1)).max() <= noise          # never influences earlier outputs
+    assert grid[0, 3] <= noise and grid[0, 4] > 0.01          # dilation 2 skips odd distances
 
 
 def test_influence_map_errors():

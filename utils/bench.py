@@ -171,7 +171,7 @@ def matmul_gflops(size: int = 2048, repeats: int = 5, device: str | None = None)
     ``device`` ("CPU" or "GPU") places the matrices there; by default the backend chooses.
     """
     size, repeats = validate.integer("size", size, minimum=1), validate.integer("repeats", repeats, minimum=1)
-    scope = keras.device(f"{validate.one_of('device', device, DEVICES).lower()}:0") if device else contextlib.nullcontext()
+    scope = placed_on(validate.one_of("device", device, DEVICES)) if device else contextlib.nullcontext()
     rng = np.random.default_rng(0)
     with scope:
         a = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
@@ -226,7 +226,7 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
         raise ValueError(f"device='GPU' needs a GPU that {keras.backend.backend()} can use; this machine runs on the CPU")
     results = []
     rng = np.random.default_rng(0)
-    with runtime.fast_ops(), keras.device(f"{device.lower()}:0"):
+    with runtime.fast_ops(), placed_on(device):
         for length in lengths:
             x = rng.normal(size=(batch, length, width)).astype("float32")
             y = rng.normal(size=(batch, length, width)).astype("float32")
@@ -241,6 +241,17 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
                     log(f"  {device} T={length:5d} {kind:15s} forward {forward * 1e3:8.2f} ms  "
                         f"train step {train * 1e3:8.2f} ms", flush=True)
     return results
+
+
+def placed_on(device: str):
+    """A scope that puts new models and tensors on ``device`` ("CPU" or "GPU").
+
+    Only entered when ``device`` is not where the backend puts things anyway: Keras 3.15's
+    ``keras.device`` scope on the torch backend creates variables that receive no gradients, so
+    the scope is kept for the one case that needs it (the CPU on a machine with a GPU).
+    """
+    default = "CPU" if runtime.device_name() == "CPU" else "GPU"
+    return contextlib.nullcontext() if device == default else keras.device(f"{device.lower()}:0")
 
 
 def _as_tuple(name: str, values) -> tuple:
