@@ -112,19 +112,18 @@ def influence_map(predict, x: np.ndarray, perturb) -> np.ndarray:
     return np.abs(changed - base).reshape(len(x), len(x), -1).max(axis=-1)
 
 
-def empirical_field(influence: np.ndarray, tolerance: float | None = None) -> int:
+def empirical_field(influence: np.ndarray, tolerance: float = 0.0) -> int:
     """The widest span (output step - input step + 1) over which an input moved an output.
 
-    Changes up to ``tolerance`` count as no change. By default that is 1e-4 of the largest
-    change in the map: some backends (PyTorch's CPU convolutions) compute a batch of sequences
-    with slightly different float rounding than a single one, leaving changes of about 1e-7
-    where the true influence is exactly zero.
+    Changes up to ``tolerance`` count as no change. The default, 0, counts every change: right
+    for a recurrent layer, whose influence fades smoothly but never stops. Some backends
+    (PyTorch's CPU convolutions) round a batch of sequences slightly differently from a single
+    one and leave changes of about 1e-7 where the true influence is exactly zero; for a
+    convolution there, pass e.g. ``tolerance=1e-4 * influence.max()``.
     """
     influence = np.asarray(influence, dtype=np.float64)
     if influence.ndim != 2 or influence.shape[0] != influence.shape[1]:
         raise ValueError(f"influence must be a square (input step, output step) map, got {influence.shape}")
-    if tolerance is None:
-        tolerance = 1e-4 * float(np.max(influence)) if influence.size else 0.0
     tolerance = validate.number("tolerance", tolerance, minimum=0)
     inputs, outputs = np.nonzero(influence > tolerance)
     return int((outputs - inputs).max() + 1) if len(inputs) else 0
