@@ -300,7 +300,7 @@ def plot_results(results: list[BenchResult], title: str = "Training throughput v
             lengths = [r.length for r in rows]
             style = "-" if device == "CPU" else "--"
             label = kind if len(set(r.device for r in results)) == 1 else f"{kind} ({device})"
-            color = color_for("dilated" if "dilated" in kind else kind, i)
+            color = color_for(kind, i)
             ax_tp.plot(lengths, [r.steps_per_second for r in rows], style, marker="o", color=color, label=label)
             ax_t.plot(lengths, [r.train_s * 1e3 for r in rows], style, marker="o", color=color, label=label)
     for ax in (ax_tp, ax_t):

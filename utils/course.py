@@ -50,7 +50,7 @@ LESSONS = (
 )
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
-BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\(https://colab\.research\.google\.com/github/[^)\s]*\)")
+BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\((https://colab\.research\.google\.com/github/[^)\s]*)\)")
 SYLLABUS_RE = re.compile(r"(<!-- syllabus:start -->\n).*?(<!-- syllabus:end -->)", re.S)
 
 

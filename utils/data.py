@@ -239,6 +239,24 @@ def load_ucr(name: str) -> Dataset:
     )
 
 
+def _stratified_holdout(labels: np.ndarray, fraction: float, rng: np.random.Generator, empty_side) -> np.ndarray:
+    """A boolean mask holding out ``round(count * fraction)`` random rows of every class.
+
+    ``empty_side(count, members, label)`` gives the error message when a class would end up
+    entirely on one side of the split.
+    """
+    held_out = []
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        count = round(len(members) * fraction)
+        if not 0 < count < len(members):
+            raise ValueError(empty_side(count, len(members), label))
+        held_out.extend(members[:count])
+    mask = np.zeros(len(labels), bool)
+    mask[held_out] = True
+    return mask
+
+
 def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
     """The 8x8 handwritten digits (scikit-learn's copy of the UCI set), split stratified.
 
@@ -254,19 +272,10 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
     arrays = _load_npz("digits")
     images = arrays["images"].astype(np.float32) / 16.0
     labels = arrays["labels"].astype(np.int64)
-    test_index = []
-    for label in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == label))
-        n_test = round(len(members) * test_fraction)
-        if not 0 < n_test < len(members):
-            raise ValueError(
-                f"test_fraction={test_fraction} puts {n_test} of the {len(members)} images of digit {label} "
-                f"in the test set; choose a fraction that leaves every digit on both sides "
-                f"(between {0.5 / len(members):.3f} and {1 - 0.5 / len(members):.3f} here)"
-            )
-        test_index.extend(members[:n_test])
-    is_test = np.zeros(len(labels), bool)
-    is_test[test_index] = True
+    is_test = _stratified_holdout(labels, test_fraction, rng, lambda count, total, label: (
+        f"test_fraction={test_fraction} puts {count} of the {total} images of digit {label} in the test set; "
+        f"choose a fraction that leaves every digit on both sides (between {0.5 / total:.3f} and "
+        f"{1 - 0.5 / total:.3f} here)"))
     return Dataset(
         name="digits",
         x_train=images[~is_test],
@@ -291,16 +300,9 @@ def validation_split(x, y, fraction: float = 0.15, seed: int = 0):
     if y.ndim != 1 or y.dtype.kind not in "iu":
         raise ValueError(f"y must be a 1-D array of integer class labels, got shape {y.shape} and dtype {y.dtype}")
     rng = np.random.default_rng(seed)
-    held_out = []
-    for label in np.unique(y):
-        members = rng.permutation(np.flatnonzero(y == label))
-        count = round(len(members) * fraction)
-        if not 0 < count < len(members):
-            raise ValueError(f"fraction={fraction} holds out {count} of the {len(members)} examples of class {label}; "
-                             "every class needs examples on both sides")
-        held_out.extend(members[:count])
-    is_val = np.zeros(len(y), bool)
-    is_val[held_out] = True
+    is_val = _stratified_holdout(y, fraction, rng, lambda count, total, label: (
+        f"fraction={fraction} holds out {count} of the {total} examples of class {label}; "
+        "every class needs examples on both sides"))
     fit_order, val_order = rng.permutation(np.flatnonzero(~is_val)), rng.permutation(np.flatnonzero(is_val))
     return x[fit_order], y[fit_order], x[val_order], y[val_order]
 

@@ -106,10 +106,14 @@ def _pooled_stack_field() -> int:
                             layers.MaxPooling1D(2), layers.Conv1D(4, 3)])
 
 
-def _layers_for_lag_100() -> int:
-    from utils.memory import conv_stack_field
+def _doubling_layers_for_field(kernel_size: int, field: int) -> Callable[[], int]:
+    """Fewest causal layers with dilations 1, 2, 4, ... whose receptive field reaches ``field``."""
+    def count() -> int:
+        from utils.memory import conv_stack_field
 
-    return next(n for n in range(1, 20) if conv_stack_field(3, [2**i for i in range(n)]) >= 101)
+        return next(n for n in range(1, 20) if conv_stack_field(kernel_size, [2**i for i in range(n)]) >= field)
+
+    return count
 
 
 def _italy_majority_accuracy() -> float:
@@ -161,12 +165,6 @@ def _copy_memory_baseline_1000() -> float:
     return data.copy_memory_baseline(1000)
 
 
-def _tcn_layers_for_1000() -> int:
-    from utils.memory import conv_stack_field
-
-    return next(n for n in range(1, 20) if conv_stack_field(2, [2**i for i in range(n)]) >= 1000)
-
-
 def _gru_update_works(function) -> bool:
     """Run the learner's GRU update on random gates and states and compare with z*h + (1-z)*n."""
     rng = np.random.default_rng(0)
@@ -195,7 +193,7 @@ EXERCISES: dict[str, Exercise] = {
     "02.2": Exercise("Each layer adds (window - 1) x jump, where jump is the product of the strides before it.",
                      _pooled_stack_field),
     "02.3": Exercise("Seeing 100 steps back means a field of at least 101; n layers give 1 + 2 * (2**n - 1).",
-                     _layers_for_lag_100),
+                     _doubling_layers_for_field(3, 101)),
     "02.4": Exercise("Two kernel-3 layers give a field of 5: the current step and the 4 before it.",
                      _lags_recalled_by_field_5),
     "03.1": Exercise("Each non-recurrent layer is one step; the GRU needs one step per position it receives.",
@@ -217,7 +215,8 @@ EXERCISES: dict[str, Exercise] = {
                      _copy_memory_baseline_1000, rel_tol=1e-3),
     "06.1": Exercise("A bounded but long per-step context that should parallelise over time: think receptive fields.",
                      lambda: "TCN"),
-    "06.2": Exercise("With kernel 2 and doubling dilations, n layers see 2**n steps.", _tcn_layers_for_1000),
+    "06.2": Exercise("With kernel 2 and doubling dilations, n layers see 2**n steps.",
+                     _doubling_layers_for_field(2, 1000)),
     "06.3": Exercise("Find the most frequent class in y_train, then the share of y_test equal to it.",
                      _italy_majority_accuracy, rel_tol=1e-4),
 }

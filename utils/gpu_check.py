@@ -13,6 +13,8 @@ import argparse
 import time
 from pathlib import Path
 
+import nbformat
+
 from utils import bench, build, runtime
 from utils.course import NOTEBOOKS_DIR, ROOT
 from utils.report import Table
@@ -62,8 +64,6 @@ def main(argv: list[str] | None = None) -> int:
                 outcome = "passed"
             except build.NotebookFailed as failure:
                 nb, outcome = failure.nb, f"FAILED: {failure}"
-            import nbformat
-
             nbformat.write(nb, args.out / f"{stem}.ipynb")
             lessons.append([stem, outcome, f"{time.perf_counter() - start:.0f} s"])
     report = [

@@ -338,18 +338,18 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = 
     from utils import plots
 
     plots.use_course_style()
-    backend = keras.backend.backend()
+    backend, device = keras.backend.backend(), device_name()
     info = RuntimeInfo(
         backend=backend,
         backend_version=_backend_version(backend),
         keras_version=keras.__version__,
         numpy_version=np.__version__,
         python_version=platform.python_version(),
-        device=device_name(),
-        seed=int(seed),
+        device=device,
+        seed=seed,
         deterministic=op_determinism(),
         colab=is_colab(),
-        gpu_hint=gpu_hint(backend, device_name()),
+        gpu_hint=gpu_hint(backend, device),
     )
     if verbose:
         print(info)

@@ -8,6 +8,7 @@ from the network, or links to a file that is not there.
 
 from __future__ import annotations
 
+import copy
 import csv
 import html
 import io
@@ -53,10 +54,10 @@ def lesson_html(nb, remove_input_tags=("remove-input",)) -> str:
 
     from utils.course import BADGE_RE
 
-    nb = _copy(nb)
+    nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = BADGE_RE.sub(lambda m: f"[Open in Colab]({m.group(0).rsplit('](', 1)[1][:-1]})", cell.source)
+            cell.source = BADGE_RE.sub(r"[Open in Colab](\1)", cell.source)
     exporter = HTMLExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES_DIR)],
                             embed_images=True, mathjax_url=MATHJAX_URL)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags=set(remove_input_tags)), enabled=True)
@@ -75,12 +76,6 @@ def resolve_lesson_links(page: str, built: set[str]) -> str:
     return _LESSON_LINK.sub(lambda m: (f'href="{m.group(1)}.html"' if m.group(1) in built
                                        else f'href="../index.html#{m.group(1)}"') + f' data-lesson="{m.group(1)}"',
                             page)
-
-
-def _copy(nb):
-    import copy
-
-    return copy.deepcopy(nb)
 
 
 @dataclass
