@@ -96,6 +96,37 @@ def test_median_time(monkeypatch):
         bench.median_time(lambda: None, repeats=0)
 
 
+def test_interleaved_times_alternates_and_takes_medians(monkeypatch):
+    """A, B, A, B, ...: a slow moment hits both; each median comes from its own calls."""
+    order = []
+    durations = {"A": iter([1.0, 9.0, 2.0]), "B": iter([4.0, 9.0, 5.0])}
+    clock = {"now": 0.0, "running": None}
+
+    def perf_counter():
+        if clock["running"]:
+            clock["now"] += next(durations[clock["running"]])
+            clock["running"] = None
+        else:
+            clock["running"] = "pending"
+        return clock["now"]
+
+    def call(name):
+        def function():
+            order.append(name)
+            if clock["running"] == "pending":
+                clock["running"] = name
+        return function
+
+    monkeypatch.setattr(bench.time, "perf_counter", perf_counter)
+    times = bench.interleaved_times({"A": call("A"), "B": call("B")}, repeats=3, warmup=1)
+    assert order == ["A", "B"] * 4
+    assert times == {"A": 2.0, "B": 5.0}
+    with pytest.raises(ValueError, match="non-empty"):
+        bench.interleaved_times({})
+    with pytest.raises(ValueError, match="must be a function, got 3"):
+        bench.interleaved_times({"A": 3})
+
+
 def test_command_line_writes_csv_and_plot(tmp_path, capsys):
     assert bench.main(["--lengths", "8", "16", "--repeats", "1", "--batch", "4", "--width", "8", "--out", str(tmp_path)]) == 0
     rows = list(csv.DictReader(open(tmp_path / "bench.csv")))
@@ -122,10 +153,23 @@ def test_gpu_benchmark_without_a_gpu_says_so(monkeypatch):
 
 def test_benchmark_times_with_determinism_off_and_restores_it(monkeypatch):
     seen = []
-    original = bench.median_time
-    monkeypatch.setattr(bench, "median_time", lambda f, repeats: seen.append(runtime.op_determinism()) or original(f, repeats))
+    original = bench.interleaved_times
+    monkeypatch.setattr(bench, "interleaved_times",
+                        lambda f, repeats: seen.append(runtime.op_determinism()) or original(f, repeats))
     runtime.seed_everything(0, deterministic=True)
     bench.benchmark(kinds=["Conv1D"], lengths=[8], batch=2, width=4, repeats=1, log=None)
     if keras.backend.backend() != "jax":
-        assert seen == [False, False]
+        assert seen == [False]
     assert runtime.op_determinism() is True
+
+
+def test_utilisation_times_matmul_and_layers_together(monkeypatch):
+    seen = []
+    original = bench.interleaved_times
+    monkeypatch.setattr(bench, "interleaved_times", lambda calls, repeats: seen.append(sorted(calls)) or original(calls, repeats))
+    shares = bench.utilisation(kinds=("Conv1D", "GRU"), length=8, batch=2, width=4, repeats=1, matmul_size=32)
+    assert seen == [["Conv1D", "GRU", "matmul"]], "one loop must time the ceiling and the layers"
+    assert shares["ceiling"] > 0 and set(shares) == {"ceiling", "Conv1D", "GRU"}
+    assert shares["GRU"]["share"] == pytest.approx(shares["GRU"]["gflops"] / shares["ceiling"])
+    with pytest.raises(ValueError, match="kinds"):
+        bench.utilisation(kinds=("Transformer",))

@@ -33,3 +33,10 @@ def test_ci_runs_lint_before_the_tests():
     commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.startswith("#")]
     assert commands.index("make lint") < commands.index("make test")
+
+
+def test_ci_runs_the_suite_on_tensorflow_and_on_jax():
+    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    assert "make test" in commands and "make test BACKEND=jax" in commands
+    assert (ROOT / "requirements-jax.txt").is_file()

@@ -227,3 +227,11 @@ def test_validation_split_bad_arguments(kwargs, message):
     arguments = {"x": np.zeros((200, 2)), "y": np.repeat(np.arange(3), [100, 60, 40]), **kwargs}
     with pytest.raises(ValueError, match=message):
         data.validation_split(**arguments)
+
+
+def test_majority_accuracy():
+    assert data.majority_accuracy([0, 1, 1, 2], [1, 1, 0, 2]) == 0.5
+    with pytest.raises(ValueError, match="class indices"):
+        data.majority_accuracy([], [1])
+    with pytest.raises(ValueError, match="y_train"):
+        data.majority_accuracy([[0, 1]], [1])

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 from utils import exercises
@@ -13,6 +14,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Worked out by hand (or, for 00.2 and 06.3, read off the data files), independently of the
 # functions in utils.exercises that compute the expected answers.
+CODE_EXERCISES = {
+    # a right answer and a plausible wrong one for every exercise where the learner writes code
+    "01.5": (lambda x, h, w, u, b: np.tanh(x @ w + h @ u + b), lambda x, h, w, u, b: np.tanh(x @ w + h @ u)),
+    "02.5": (lambda k, d: 1 + (k - 1) * sum(d), lambda k, d: k * len(d)),
+    "03.4": (lambda steps, layers: steps + layers - 1, lambda steps, layers: steps * layers),
+    "04.5": (lambda g, m: g * min(1.0, m / np.linalg.norm(g)), lambda g, m: np.clip(g, -m, m)),
+    "05.1": (lambda z, h, n: z * h + (1 - z) * n, lambda z, h, n: (1 - z) * h + z * n),
+    "06.4": (lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), lambda a, b: 1 / len(set(a))),
+}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(CODE_EXERCISES))
+def test_code_exercises_accept_right_code_and_reject_wrong_code(exercise_id):
+    right, wrong = CODE_EXERCISES[exercise_id]
+    assert exercises.check(exercise_id, right) is True
+    assert exercises.check(exercise_id, wrong) is False
+    assert exercises.check(exercise_id, lambda *args: 1 / 0) is False     # a crash is a wrong answer, not an error
+
+
 KNOWN_ANSWERS = {
     "00.1": 1 / 6,
     "00.2": (7, 29),
@@ -83,8 +103,9 @@ def test_expected_answers_equal_the_worked_answers(exercise_id):
 
 
 def test_every_exercise_is_checked_by_value_or_by_running_code():
-    assert set(exercises.EXERCISES) == set(KNOWN_ANSWERS) | {"05.1"}
-    assert exercises.EXERCISES["05.1"].verify is not None and exercises.EXERCISES["05.1"].expected is None
+    assert set(exercises.EXERCISES) == set(KNOWN_ANSWERS) | set(CODE_EXERCISES)
+    for exercise_id in CODE_EXERCISES:
+        assert exercises.EXERCISES[exercise_id].verify is not None and exercises.EXERCISES[exercise_id].expected is None
     with pytest.raises(ValueError, match="needs exactly one of expected"):
         exercises.Exercise("hint")
 

@@ -23,4 +23,5 @@ def test_gpu_check_command_runs_and_writes_a_report(tmp_path, capsys):
     report = (tmp_path / "report.md").read_text()
     assert report.startswith("# GPU check") and "Matmul ceilings (float32): CPU" in report
     assert "CPU -> CPU" in report and "LSTM / Conv1D train step" in report
+    assert "interleaved loop" in report and "- CPU: ceiling" in report
     assert (tmp_path / "bench.csv").is_file() and (tmp_path / "bench.png").stat().st_size > 1000

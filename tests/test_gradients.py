@@ -67,3 +67,44 @@ def test_input_gradient_norms_bad_input():
         gradients.input_gradient_norms(model, np.zeros((6, 2)))
     with pytest.raises(ValueError, match="x and y must have the same number of examples, got 2 and 1"):
         gradients.input_gradient_norms(model, np.zeros((2, 6, 2)), y=np.zeros((1, 1)))
+
+
+def test_weight_gradient_norm_matches_finite_differences():
+    model = _tiny_rnn()
+    x = np.random.default_rng(2).normal(size=(4, 6, 2)).astype("float32")
+    y = np.array([[0.5], [-1.0], [2.0], [0.0]], "float32")
+
+    def mean_loss():
+        return float(np.mean((keras.ops.convert_to_numpy(model(x)).astype(np.float64) - y) ** 2))
+
+    squares = 0.0
+    for weight in model.trainable_weights:
+        value = keras.ops.convert_to_numpy(weight.value).copy()
+        for index in np.ndindex(value.shape):
+            for sign in (1, -1):
+                moved = value.copy()
+                moved[index] += sign * 1e-3
+                weight.assign(moved)
+                if sign == 1:
+                    up = mean_loss()
+            squares += ((up - mean_loss()) / 2e-3) ** 2
+        weight.assign(value)
+    assert gradients.weight_gradient_norm(model, x, y) == pytest.approx(np.sqrt(squares), rel=1e-2)
+    with pytest.raises(ValueError, match="same number of examples"):
+        gradients.weight_gradient_norm(model, x, y[:2])
+
+
+def test_fit_logging_gradients_records_every_batch():
+    from utils import training
+
+    model = _tiny_rnn()
+    x = np.random.default_rng(3).normal(size=(10, 6, 2)).astype("float32")
+    y = np.zeros((10, 1), "float32")
+    with pytest.raises(ValueError, match="compile the model first"):
+        training.fit_logging_gradients(model, x, y)
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    first = gradients.weight_gradient_norm(model, x[:4], y[:4])
+    logs = training.fit_logging_gradients(model, x, y, batch_size=4, epochs=2)
+    assert logs["loss"].shape == logs["gradient_norm"].shape == (6,)
+    assert logs["gradient_norm"][0] == pytest.approx(first, rel=1e-5), "the norm is taken before the batch's update"
+    assert logs["loss"][-1] < logs["loss"][0]

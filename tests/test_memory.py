@@ -149,3 +149,15 @@ def test_receptive_field_equals_brute_force_influence_on_random_stacks(seed):
     moved = np.flatnonzero(first_output > 0)
     assert moved[0] == 0
     assert memory.receptive_field(model) == moved[-1] - moved[0] + 1, [layer.get_config()["name"] for layer in stack]
+
+
+def test_receptive_field_of_a_residual_stack_matches_its_influence():
+    tokens = keras.Input((40,))
+    h = layers.Embedding(8, 4)(tokens)
+    for dilation in (1, 2, 4, 8):
+        h = layers.Add()([h, layers.Conv1D(4, 2, padding="causal", dilation_rate=dilation, activation="tanh")(h)])
+    model = keras.Model(tokens, h)
+    assert memory.receptive_field(model) == 16
+    influence = memory.influence_map(lambda batch: model.predict(batch, verbose=0), np.arange(40) % 8,
+                                     perturb=lambda token: (token + 1) % 8)
+    assert memory.empirical_field(influence, tolerance=1e-6 * influence.max()) == 16

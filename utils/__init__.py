@@ -8,11 +8,12 @@ Modules (each notebook imports what it needs):
 - ``utils.plots``     training curves, image grids, heat maps, comparison charts
 - ``utils.exercises`` instant feedback for the exercises
 - ``utils.report``    tables, and reports written into the build (lessons 01, 06)
-- ``utils.training``  one training harness with progress lines (lesson 01 on)
+- ``utils.training``  one training harness with progress lines (lesson 01 on); several seeds as
+                      branches of one model (``fit_seeds``) and verdicts beyond the noise (lessons 04-06)
 - ``utils.scratch``   convolution, pooling and SimpleRNN in NumPy (lesson 01)
 - ``utils.diagrams``  unrolled RNN and dependency-graph figures (lessons 01, 03)
 - ``utils.memory``    receptive fields, influence maps, probes (lesson 02)
-- ``utils.bench``     throughput benchmark and ``python -m utils.bench`` (lesson 03)
+- ``utils.bench``     throughput benchmark, interleaved timing, ``python -m utils.bench`` (lesson 03)
 - ``utils.gradients`` gradients through time, backend-neutral (lesson 04)
 - ``utils.layers``    a truncated-BPTT recurrent cell (lesson 04)
 - ``utils.models``    FCN, recurrent and hybrid classifiers (lesson 06)

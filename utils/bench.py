@@ -154,15 +154,31 @@ def layer_flops(kind: str, batch: int, length: int, width: int = 64) -> float:
 def median_time(function, repeats: int = 5, warmup: int = 2) -> float:
     """Median wall time in seconds of ``function()`` over ``repeats`` calls after ``warmup`` calls."""
     validate.callable_("function", function)
+    return interleaved_times({"f": function}, repeats=repeats, warmup=warmup)["f"]
+
+
+def interleaved_times(functions: dict, repeats: int = 5, warmup: int = 2) -> dict:
+    """Median wall time of each function, timed in turn (A, B, C, A, B, C, ...) after ``warmup`` rounds.
+
+    Timing compared things interleaved means a burst of load from another process hits all
+    of them alike, so their ratios stay meaningful on a shared machine; timing A fully and
+    then B lets the load fall on one of them.
+    """
+    if not isinstance(functions, dict) or not functions:
+        raise ValueError(f"functions must be a non-empty {{name: function}} dict, got {functions!r}")
+    for name, function in functions.items():
+        validate.callable_(f"functions[{name!r}]", function)
     repeats, warmup = validate.integer("repeats", repeats, minimum=1), validate.integer("warmup", warmup, minimum=0)
     for _ in range(warmup):
-        function()
-    times = []
+        for function in functions.values():
+            function()
+    times = {name: [] for name in functions}
     for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def matmul_gflops(size: int = 2048, repeats: int = 5, device: str | None = None) -> float:
@@ -179,6 +195,38 @@ def matmul_gflops(size: int = 2048, repeats: int = 5, device: str | None = None)
         seconds = median_time(lambda: keras.ops.convert_to_numpy(keras.ops.sum(keras.ops.matmul(a, b))),
                               repeats=repeats)
     return 2.0 * size**3 / seconds / 1e9
+
+
+def utilisation(kinds=LAYER_KINDS, length: int = 1024, batch: int = 32, width: int = 64, repeats: int = 5,
+                device: str = "CPU", matmul_size: int = 2048) -> dict:
+    """Each kind's forward GFLOP/s as a share of the matmul ceiling, all timed in one interleaved loop.
+
+    Returns ``{"ceiling": GFLOP/s, kind: {"gflops": ..., "share": ...}, ...}``. Because the
+    matmul and every layer take turns in the same loop, load from other processes lowers
+    them together instead of flipping their ratio (dividing by a ceiling measured at
+    another moment would not have that protection).
+    """
+    kinds = tuple(validate.one_of("kinds", kind, LAYER_KINDS) for kind in _as_tuple("kinds", kinds))
+    length = validate.integer("length", length, minimum=1)
+    batch, width = validate.integer("batch", batch, minimum=1), validate.integer("width", width, minimum=1)
+    size = validate.integer("matmul_size", matmul_size, minimum=1)
+    validate.one_of("device", device, DEVICES)
+    rng = np.random.default_rng(0)
+    with runtime.fast_ops(), placed_on(device):
+        x = rng.normal(size=(batch, length, width)).astype("float32")
+        a = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
+        b = keras.ops.convert_to_tensor(rng.normal(size=(size, size)).astype("float32"))
+        calls = {"matmul": lambda: keras.ops.convert_to_numpy(keras.ops.sum(keras.ops.matmul(a, b)))}
+        for kind in kinds:
+            model = build_sequence_model(kind, length, width)
+            calls[kind] = lambda m=model: m.predict_on_batch(x)
+        times = interleaved_times(calls, repeats=repeats)
+    ceiling = 2.0 * size**3 / times["matmul"] / 1e9
+    shares = {"ceiling": ceiling}
+    for kind in kinds:
+        gflops = layer_flops(kind, batch, length, width) / times[kind] / 1e9
+        shares[kind] = {"gflops": gflops, "share": gflops / ceiling, "seconds": times[kind]}
+    return shares
 
 
 @dataclass
@@ -215,7 +263,9 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
     The models and their data are placed on ``device`` ("CPU" or "GPU") with ``keras.device``,
     so the CPU grid runs on the CPU even when a GPU is present; each result records where the
     weights really were. Deterministic kernels are off while timing (they can be slower) and
-    restored afterwards. Every argument is checked before the first model is built.
+    restored afterwards. Every argument is checked before the first model is built. At each
+    length all kinds are timed interleaved (:func:`interleaved_times`), so their ratios hold on
+    a machine that other work shares.
     """
     kinds = tuple(validate.one_of("kinds", kind, LAYER_KINDS) for kind in _as_tuple("kinds", kinds))
     lengths = validate.integers("lengths", lengths, minimum=1)
@@ -230,13 +280,19 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
         for length in lengths:
             x = rng.normal(size=(batch, length, width)).astype("float32")
             y = rng.normal(size=(batch, length, width)).astype("float32")
+            models = {}
             for kind in kinds:
-                model = build_sequence_model(kind, length, width)
-                model.compile(optimizer="adam", loss="mse")
-                forward = median_time(lambda: model.predict_on_batch(x), repeats=repeats)
-                train = median_time(lambda: model.train_on_batch(x, y), repeats=repeats)
-                ran_on = runtime.placement(model.weights[0])
-                results.append(BenchResult(kind, length, device, forward, train, batch, width, ran_on))
+                models[kind] = build_sequence_model(kind, length, width)
+                models[kind].compile(optimizer="adam", loss="mse")
+            calls = {}
+            for kind, model in models.items():
+                calls["forward", kind] = lambda m=model: m.predict_on_batch(x)
+                calls["train", kind] = lambda m=model: m.train_on_batch(x, y)
+            times = interleaved_times(calls, repeats=repeats)       # every kind feels the same load
+            for kind, model in models.items():
+                forward, train = times["forward", kind], times["train", kind]
+                results.append(BenchResult(kind, length, device, forward, train, batch, width,
+                                           runtime.placement(model.weights[0])))
                 if log:
                     log(f"  {device} T={length:5d} {kind:15s} forward {forward * 1e3:8.2f} ms  "
                         f"train step {train * 1e3:8.2f} ms", flush=True)

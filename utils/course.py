@@ -44,7 +44,7 @@ LESSONS = (
            "convolution runs all steps at once, recurrence one after another: measured throughput"),
     Lesson("04", "04_vanishing_gradients", "Vanishing gradients",
            "gradients through a simple RNN shrink geometrically with distance; exploding gradients and clipping"),
-    Lesson("05", "05_lstm_and_gru", "LSTM and GRU", "gates keep the gradient path open, and where they stop"),
+    Lesson("05", "05_lstm_and_gru", "LSTM and GRU", "gates keep the gradient path open; how fast gated cells and a dilated CNN learn long lags"),
     Lesson("06", "06_choosing_an_architecture", "Choosing an architecture",
            "real data sets side by side, and the comparison table rebuilt from measurements"),
 )

@@ -327,3 +327,12 @@ def published_results(name: str) -> list[dict]:
                 results.append({"model": row["estimator"], "accuracy": float(row["mean_accuracy"]),
                                 "source": "Middlehurst et al. 2024 via aeon 1.6.0 (mean of 30 resamples)"})
     return results
+
+
+def majority_accuracy(y_train, y_test) -> float:
+    """Test accuracy of always predicting the most frequent training class: the bar every classifier must clear."""
+    y_train = validate.array("y_train", y_train, ndim=1, dtype=np.int64)
+    y_test = validate.array("y_test", y_test, ndim=1, dtype=np.int64)
+    if y_train.size == 0 or y_test.size == 0 or y_train.min() < 0:
+        raise ValueError("y_train and y_test must be non-empty arrays of class indices >= 0")
+    return float((y_test == np.bincount(y_train).argmax()).mean())

@@ -120,7 +120,7 @@ def _italy_majority_accuracy() -> float:
     from utils import data
 
     italy = data.load_ucr("ItalyPowerDemand")
-    return float((italy.y_test == np.bincount(italy.y_train).argmax()).mean())
+    return data.majority_accuracy(italy.y_train, italy.y_test)
 
 
 def _tcn_field_kernel_2() -> int:
@@ -175,6 +175,49 @@ def _gru_update_works(function) -> bool:
         return False
 
 
+def _runs_like(reference, cases):
+    """A verify function: the learner's function must match ``reference`` on every argument tuple in ``cases``."""
+    def verify(function) -> bool:
+        try:
+            return all(np.allclose(np.asarray(function(*args), dtype=float), np.asarray(reference(*args), dtype=float))
+                       for args in cases)
+        except Exception:
+            return False
+    return verify
+
+
+def _rnn_step_cases():
+    rng = np.random.default_rng(1)
+    return [(rng.normal(size=(3, 4)), rng.normal(size=(3, 5)), rng.normal(size=(4, 5)), rng.normal(size=(5, 5)),
+             rng.normal(size=5)) for _ in range(3)]
+
+
+def _clip_cases():
+    rng = np.random.default_rng(2)
+    return [(rng.normal(size=6) * scale, limit) for scale, limit in ((0.01, 1.0), (100.0, 1.0), (3.0, 5.0), (50.0, 0.5))]
+
+
+def _label_cases():
+    rng = np.random.default_rng(3)
+    return [(rng.integers(0, k, size=n), rng.integers(0, k, size=m)) for k, n, m in ((2, 20, 30), (5, 50, 17), (9, 7, 40))]
+
+
+def _stacked_path_cases():
+    return [(steps, layers) for steps in (1, 5, 64) for layers in (1, 2, 3)]
+
+
+def _stacked_path_reference(steps, layers):
+    from utils import bench
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    keras_input = keras.Input(shape=(steps, 2))
+    h = keras_input
+    for _ in range(layers):
+        h = keras.layers.SimpleRNN(2, return_sequences=True)(h)
+    return bench.critical_path_length(keras.Model(keras_input, h))
+
+
 EXERCISES: dict[str, Exercise] = {
     "00.1": Exercise("Generate x, y with data.adding_problem and average (y - 1)**2; it should be near 1/6.",
                      _adding_baseline, rel_tol=0.03),
@@ -208,6 +251,17 @@ EXERCISES: dict[str, Exercise] = {
     "04.3": Exercise("The error is value1 - 0.5 with value1 uniform on [0, 1): its mean square is a variance.",
                      lambda: 1 / 12, rel_tol=0.02),
     "04.4": Exercise("clipnorm rescales gradients longer than the limit down to the limit.", lambda: 1.0),
+    "01.5": Exercise("The same three terms as section 3's loop: inputs through W, the old state through U, plus b, "
+                     "then tanh.", verify=_runs_like(lambda x, h, w, u, b: np.tanh(x @ w + h @ u + b), _rnn_step_cases())),
+    "02.5": Exercise("Start from 1 (the current step); each layer adds (kernel_size - 1) x its dilation.",
+                     verify=_runs_like(lambda k, d: 1 + (k - 1) * sum(d),
+                                       [(2, [1, 2, 4, 8]), (3, [1, 2, 4, 8]), (3, [1, 1]), (5, [1, 3, 9])])),
+    "03.4": Exercise("Draw the wavefront: the top layer starts one step after the layer below and finishes one step later.",
+                     verify=_runs_like(_stacked_path_reference, _stacked_path_cases())),
+    "04.5": Exercise("Compute the norm with np.linalg.norm; rescale only when it is above max_norm.",
+                     verify=_runs_like(lambda g, m: g * min(1.0, m / np.linalg.norm(g)), _clip_cases())),
+    "06.4": Exercise("np.bincount(y_train).argmax() is the most frequent class; compare it with y_test.",
+                     verify=_runs_like(lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), _label_cases())),
     "05.1": Exercise("z keeps a share of the old state; the rest, 1 - z, comes from the candidate n.",
                      verify=_gru_update_works),
     "05.2": Exercise("Four blocks (i, f, g, o), each units x (inputs + units) weights plus units biases.", _lstm_params),

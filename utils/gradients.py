@@ -48,6 +48,49 @@ def _input_gradient(model, x: np.ndarray, y, loss) -> np.ndarray:
     raise ValueError(f"unsupported Keras backend {backend!r}; expected tensorflow, jax or torch")
 
 
+def weight_gradient_norm(model, x, y, loss: str = "mse") -> float:
+    """The global norm of ∂L/∂weights for one batch, L being the batch's mean loss: what clipping sees.
+
+    Keras reports a running mean of the loss over an epoch and never the gradient; this is
+    the true per-batch quantity, before any clipping. Works on every Keras backend.
+    """
+    x = validate.array("x", x, dtype="float32")
+    y = validate.array("y", y, dtype="float32")
+    validate.same_length("x", x, "y", y)
+    weights = model.trainable_weights
+    scale = 1.0 / len(x)
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            objective = _objective(model, tf.convert_to_tensor(x), y, loss) * scale
+        grads = [g.numpy() for g in tape.gradient(objective, weights)]
+    elif backend == "jax":
+        import jax
+
+        trainable = [v.value for v in model.trainable_variables]
+        others = [v.value for v in model.non_trainable_variables]
+
+        def objective(values):
+            out, _ = model.stateless_call(values, others, x, training=False)
+            per_example = keras.losses.get(loss)(y, out) if isinstance(loss, str) else loss(y, out)
+            return keras.ops.sum(per_example) * scale
+
+        grads = [np.asarray(g) for g in jax.grad(objective)(trainable)]
+    elif backend == "torch":
+        for w in weights:
+            w.value.grad = None
+        objective = _objective(model, x, y, loss) * scale
+        objective.backward()
+        grads = [w.value.grad.detach().cpu().numpy() for w in weights]
+        for w in weights:
+            w.value.grad = None
+    else:
+        raise ValueError(f"unsupported Keras backend {backend!r}; expected tensorflow, jax or torch")
+    return float(np.sqrt(sum(np.sum(np.square(g.astype(np.float64))) for g in grads)))
+
+
 def input_gradient_norms(model, x, y=None, loss: str = "mse") -> np.ndarray:
     """‖∂L/∂x_t‖ for every time step t, averaged over the batch.
 

@@ -18,6 +18,7 @@ from utils import validate
 _POINTWISE = {
     "InputLayer", "Embedding", "Dense", "Activation", "ReLU", "Dropout", "SpatialDropout1D",
     "BatchNormalization", "LayerNormalization", "Masking", "Identity", "TimeDistributed",
+    "Add",   # the merge of a residual stack: its longest path runs through every convolution anyway
 }
 _RECURRENT = {"SimpleRNN", "GRU", "LSTM", "RNN", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D"}
 _WHOLE_INPUT = {
@@ -39,7 +40,8 @@ def receptive_field(model_or_layers) -> float:
     Returns ``math.inf`` when a layer lets every output see the whole input: recurrent
     layers (in principle, an unbounded memory), global pooling and Flatten.
 
-    Accepts a Keras model (its layers must form a single chain) or a list of layers.
+    Accepts a Keras model (its layers must form a single chain, or a residual stack whose
+    ``Add`` merges skip around convolutions) or a list of layers.
     """
     layers = list(getattr(model_or_layers, "layers", model_or_layers))
     field, jump = 1, 1

@@ -30,12 +30,14 @@ COURSE_STYLE = {
 
 # One colour per model family, used everywhere so a model looks the same in every lesson.
 # Matched in this order, so the more specific keywords come first: "dilated CNN" is a
-# dilated (TCN-style) model before it is a CNN, and "CNN+GRU hybrid" is a hybrid.
+# dilated (TCN-style) model before it is a CNN, "CNN+GRU hybrid" is a hybrid and an
+# "LSTM, chrono init" is told apart from the default LSTM.
 MODEL_COLORS = {
     "hybrid": "#ff7f0e",
     "baseline": "#7f7f7f",
     "dilated": "#17becf",
     "tcn": "#17becf",
+    "chrono": "#bcbd22",
     "lstm": "#2ca02c",
     "gru": "#9467bd",
     "simplernn": "#d62728",
@@ -231,5 +233,104 @@ def plot_comparison(results: Mapping, kind: str = "bar", title: str = "Compariso
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_seed_curves(runs: Mapping, key: str = "val_loss", ax=None, title: str = "Learning curves, every seed",
+                     ylabel: str | None = None, baselines: Mapping[str, float] | None = None, log_y: bool = True):
+    """One thin line per seed and a thick mean line per model, from :func:`utils.training.fit_seeds` results.
+
+    ``runs`` maps model names to ``SeedRuns``; ``key`` is the logged value to draw per epoch.
+    ``baselines`` draws labelled horizontal lines (chance, predict-1, memoryless). Pass ``ax``
+    to draw into one panel of a larger figure; the Figure is returned either way.
+    """
+    if not isinstance(runs, Mapping) or not runs:
+        raise ValueError("runs must be a non-empty {model name: SeedRuns} mapping, as fit_seeds returns")
+    if ax is None:
+        fig, ax = plt.subplots()
+    else:
+        fig = ax.figure
+    for i, (name, run) in enumerate(runs.items()):
+        curves = run.curve(key)
+        color = color_for(name, i)
+        epochs = np.arange(1, curves.shape[1] + 1)
+        for curve in curves:
+            ax.plot(epochs, curve, color=color, linewidth=0.8, alpha=0.5)
+        ax.plot(epochs, curves.mean(axis=0), color=color, linewidth=2.2, marker="o", markersize=3,
+                label=f"{name} (mean of {len(curves)} seeds)")
+    for j, (name, value) in enumerate((baselines or {}).items()):
+        ax.axhline(value, color="black", linestyle=[":", "--", "-."][j % 3], linewidth=1, label=name)
+    if log_y:
+        ax.set_yscale("log")
+    ax.set(xlabel="epoch", ylabel=ylabel or key.replace("_", " "), title=title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_gate_traces(values, marks, panels: Mapping[str, Mapping[str, np.ndarray]],
+                     title: str = "One sequence and the gates of one unit"):
+    """Inputs of one sequence on top, then one panel per cell with its gate and state traces over time.
+
+    ``values`` is the sequence's value channel, ``marks`` the indices of its marked steps
+    (drawn black, and as dotted lines in every panel), ``panels`` maps a panel's label to
+    ``{trace label: values over time}``.
+    """
+    values = validate.array("values", values, ndim=1)
+    marks = np.asarray(marks, dtype=int)
+    if not isinstance(panels, Mapping) or not panels:
+        raise ValueError("panels must be a non-empty {panel label: {trace label: values}} mapping")
+    fig, axes = plt.subplots(1 + len(panels), 1, figsize=(8, 2.3 * (1 + len(panels))), sharex=True)
+    steps = np.arange(len(values))
+    axes[0].bar(steps, values, color="lightgray", label="value")
+    axes[0].bar(marks, values[marks], color="black", label="marked value")
+    axes[0].set(ylabel="input", title=title)
+    for ax, (label, traces) in zip(axes[1:], panels.items()):
+        for i, (name, trace) in enumerate(traces.items()):
+            trace = validate.array(name, trace, shape=(len(values),))
+            ax.plot(steps, trace, label=name, color=f"C{i}", linestyle="--" if "state" in name else "-")
+        ax.set(ylabel=label)
+    axes[-1].set_xlabel("time step")
+    for ax in axes:
+        for m in marks:
+            ax.axvline(m, color="black", linewidth=0.6, linestyle=":")
+        ax.legend(fontsize=8, ncols=3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_seed_accuracies(results: Mapping[str, Mapping[str, np.ndarray]], baselines: Mapping[str, float] | None = None,
+                         title: str = "Test accuracy, every seed", ylabel: str = "test accuracy",
+                         baseline_label: str = "majority class", ylim=(0, 1.05)):
+    """Grouped bars of the mean over seeds, a dot per seed, and each group's baseline as a short black line.
+
+    ``results`` maps a model (family) to ``{data set: one value per seed}``; a model may
+    leave data sets out. ``baselines`` maps a data set to its baseline (e.g. majority class),
+    drawn with ``baseline_label``. ``ylim=None`` lets matplotlib choose the value axis.
+    """
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError("results must be a non-empty {model: {data set: values per seed}} mapping")
+    groups = list(dict.fromkeys(g for per_group in results.values() for g in per_group))
+    width = 0.8 / len(results)
+    fig, ax = plt.subplots(figsize=(max(7.0, 1.8 * len(groups)), 4.2))
+    for i, (model, per_group) in enumerate(results.items()):
+        color = color_for(model, i)
+        for j, group in enumerate(groups):
+            if group not in per_group:
+                continue
+            values = validate.array(f"{model} on {group}", per_group[group], ndim=1)
+            x = j - 0.4 + width * (i + 0.5)
+            ax.bar(x, values.mean(), width * 0.9, color=color, alpha=0.6, label=model if j == 0 or
+                   all(g not in per_group for g in groups[:j]) else None)
+            ax.plot(np.full(values.size, x), values, "o", color=color, markersize=4, markeredgecolor="black")
+    for j, group in enumerate(groups):
+        if baselines and group in baselines:
+            ax.hlines(baselines[group], j - 0.45, j + 0.45, color="black", linestyle=":",
+                      label=baseline_label if j == min(k for k, g in enumerate(groups) if g in baselines) else None)
+    ax.set_xticks(range(len(groups)), groups)
+    ax.set(xlabel="data set", ylabel=ylabel, title=title)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.legend(loc="lower right")
     fig.tight_layout()
     return fig

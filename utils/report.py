@@ -91,3 +91,29 @@ def save_to_build(filename: str, content) -> Path | None:
     else:
         content.savefig(path, dpi=120, bbox_inches="tight")
     return path
+
+
+def seed_table(runs, key: str = "val_loss", label: str = "validation loss", solved_below: float | None = None,
+               solved_above: float | None = None, digits: int = 3) -> Table:
+    """One row per model of :func:`utils.training.fit_seeds` results: parameters, mean ± sd, every seed.
+
+    With ``solved_below`` (or ``solved_above``) a column counts the seeds that end past that
+    threshold, e.g. "2 of 3".
+    """
+    from utils.training import mean_sd
+
+    if not hasattr(runs, "items") or not runs:
+        raise ValueError("runs must be a non-empty {model name: SeedRuns} mapping, as fit_seeds returns")
+    rows = []
+    for name, run in runs.items():
+        values = run.final(key)
+        row = [name, f"{run.models[run.seeds[0]].count_params():,}", mean_sd(values, digits),
+               ", ".join(f"{v:.{digits}g}" for v in values)]
+        if solved_below is not None or solved_above is not None:
+            row.append(f"{run.count(key, below=solved_below, above=solved_above)} of {len(values)}")
+        rows.append(row)
+    headers = ["model", "parameters", f"{label}, mean ± sd", f"per seed {tuple(next(iter(runs.values())).seeds)}"]
+    if solved_below is not None or solved_above is not None:
+        threshold = f"< {solved_below:g}" if solved_below is not None else f"> {solved_above:g}"
+        headers.append(f"seeds with {label} {threshold}")
+    return Table(headers, rows)

@@ -6,6 +6,7 @@ trained the same way; :func:`compile_and_fit` is that single place.
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -119,3 +120,221 @@ def compile_and_fit(model, x, y, *, epochs: int = 10, learning_rate: float = 1e-
                         callbacks=callbacks, verbose=verbose)
     history.seconds = time.perf_counter() - start
     return history
+
+
+class SeedRuns:
+    """The result of :func:`fit_seeds`: one trained model and one history per seed.
+
+    ``models[seed]`` is that seed's trained Keras model; ``history[seed]`` maps each
+    logged name (``loss``, ``val_loss``, ``accuracy``, ...) to its per-epoch values.
+    """
+
+    def __init__(self, name: str, models: dict, history: dict, seconds: float):
+        self.name, self.models, self.history, self.seconds = name, models, history, seconds
+        self.seeds = tuple(models)
+
+    def curve(self, key: str) -> np.ndarray:
+        """Per-epoch values of ``key`` as an array of shape (seeds, epochs)."""
+        missing = [s for s in self.seeds if key not in self.history[s]]
+        if missing:
+            logged = sorted(self.history[self.seeds[0]])
+            raise ValueError(f"{key!r} was not logged for seeds {missing}; logged: {', '.join(logged)}")
+        return np.array([self.history[s][key] for s in self.seeds], dtype=float)
+
+    def final(self, key: str = "val_loss") -> np.ndarray:
+        """The last epoch's ``key``, one value per seed (in the order of ``seeds``)."""
+        return self.curve(key)[:, -1]
+
+    def accuracy(self, x, y) -> np.ndarray:
+        """Each seed's accuracy on ``(x, y)`` (integer labels), e.g. on a test split never used in training."""
+        y = validate.array("y", y, ndim=1, dtype=np.int64)
+        validate.same_length("x", x, "y", y)
+        return np.array([float((np.argmax(self.models[s].predict(x, verbose=0), axis=-1) == y).mean())
+                         for s in self.seeds])
+
+    def mean_sd(self, key: str = "val_loss", digits: int = 3) -> str:
+        """``"mean ± sd"`` of the last epoch's ``key`` over the seeds."""
+        return mean_sd(self.final(key), digits)
+
+    def count(self, key: str, below: float | None = None, above: float | None = None) -> int:
+        """How many seeds end with ``key`` below (or above) a threshold: "k of n seeds solved"."""
+        if (below is None) == (above is None):
+            raise ValueError("pass exactly one of below= or above=")
+        values = self.final(key)
+        return int(np.sum(values < below) if below is not None else np.sum(values > above))
+
+
+def mean_sd(values, digits: int = 3) -> str:
+    """``"0.912 ± 0.013"``: mean and sample standard deviation (ddof=1) of several seeds' results."""
+    values = validate.array("values", values, ndim=1)
+    if values.size < 2:
+        raise ValueError(f"mean_sd needs results from at least 2 seeds, got {values.size}")
+    return f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+
+
+class _StopWhenAllMastered(keras.callbacks.Callback):
+    """Stop a joint run once every seed's branch has reached ``threshold`` on ``keys``."""
+
+    def __init__(self, keys: list[str], threshold: float):
+        super().__init__()
+        self.keys, self.threshold = keys, threshold
+
+    def on_epoch_end(self, epoch, logs=None):
+        if all((logs or {}).get(k, -np.inf) >= self.threshold for k in self.keys):
+            self.model.stop_training = True
+
+
+def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, learning_rate: float = 1e-3,
+              batch_size: int = 32, loss: str = "sparse_categorical_crossentropy", metrics=(),
+              validation_data=None, clipnorm: float | None = None, stop_at: float | None = None,
+              progress_every: int | None = None, base_rate: float = 1e-3):
+    """Train one model per seed as independent branches of one Keras model, in one ``fit`` call.
+
+    ``build()`` returns a fresh single-input Keras model; it is called once per seed right
+    after :func:`utils.runtime.seed_everything` with that seed, so each branch starts from
+    the weights a separate run with that seed would get. The joint loss is the sum of the
+    branches' losses; no weight is shared and Adam's clipping (``clipnorm``) acts per
+    variable, so each branch receives exactly the updates it would alone. The branches see
+    the batches in the same order. This pays Keras' per-model overhead once instead of once
+    per seed. ``stop_at`` ends training once every branch's first metric has reached it.
+
+    ``build`` may also be a dict ``{model name: build function}``: every model and seed then
+    trains in the same ``fit`` call (same data, same updates) and a dict of
+    :class:`SeedRuns` by model name is returned; otherwise one :class:`SeedRuns`.
+
+    ``learning_rate="cosine"`` starts at ``base_rate`` and decays to 0 along a cosine over
+    the run, so the final weights do not depend on where a noisy last epoch happened to land.
+    """
+    from utils import runtime
+
+    builders = build if isinstance(build, dict) else {name: build}
+    for model_name, builder in builders.items():
+        if not callable(builder):
+            raise ValueError(f"build for {model_name!r} must be a function that returns a Keras model, got {builder!r}")
+    seeds = validate.integers("seeds", seeds, minimum=0)
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be at least 2 distinct seeds, got {seeds}")
+    epochs = validate.integer("epochs", epochs, minimum=1)
+    batch_size = validate.integer("batch_size", batch_size, minimum=1)
+    if learning_rate == "cosine":            # decay to 0 over the whole run: the last epoch is not a lottery
+        steps = epochs * -(-len(x) // batch_size)
+        learning_rate = keras.optimizers.schedules.CosineDecay(validate.number("base_rate", base_rate, minimum=0,
+                                                                               strict=True), steps)
+    else:
+        learning_rate = validate.number("learning_rate", learning_rate, minimum=0, strict=True)
+    if clipnorm is not None:
+        clipnorm = validate.number("clipnorm", clipnorm, minimum=0, strict=True)
+    if progress_every is not None:
+        progress_every = validate.integer("progress_every", progress_every, minimum=0)
+    validate.same_length("x", x, "y", y)
+    metrics = list(metrics)
+    if stop_at is not None and not metrics:
+        raise ValueError("stop_at watches the first of metrics, but metrics is empty")
+
+    models, branch = {}, {}
+    for model_name, builder in builders.items():
+        for seed in seeds:
+            runtime.seed_everything(seed)
+            model = builder()
+            if not isinstance(model, keras.Model) or len(model.inputs) != 1:
+                raise ValueError(f"build for {model_name!r} must return a Keras model with one input, got {model!r}")
+            model.name = re.sub(r"\W+", "_", f"{model_name}_seed_{seed}")    # unique inside the joint model
+            models[model_name, seed] = model
+            branch[model_name, seed] = f"b{len(branch)}"
+    first = models[next(iter(models))].inputs[0]
+    inputs = keras.Input(shape=tuple(first.shape[1:]), dtype=first.dtype)
+    joint = keras.Model(inputs, {branch[k]: m(inputs) for k, m in models.items()}, name=re.sub(r"\W+", "_", name))
+    joint.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
+                  loss={b: loss for b in branch.values()},
+                  metrics={b: list(metrics) for b in branch.values()} if metrics else None)
+    runtime.seed_everything(seeds[0])
+    every = max(1, epochs // 5) if progress_every is None else progress_every
+    callbacks = [_SeedProgress(name, branch, epochs, every)] if every else []
+    if stop_at is not None:
+        watched = metrics[0] if isinstance(metrics[0], str) else metrics[0].name
+        callbacks.append(_StopWhenAllMastered([f"{b}_{watched}" for b in branch.values()], stop_at))
+    validation = None
+    if validation_data is not None:
+        x_val, y_val = validation_data
+        validate.same_length("validation x", x_val, "validation y", y_val)
+        validation = (x_val, {b: y_val for b in branch.values()})
+    start = time.perf_counter()
+    fitted = joint.fit(x, {b: y for b in branch.values()}, epochs=epochs, batch_size=batch_size,
+                       validation_data=validation, callbacks=callbacks, verbose=0)
+    seconds = time.perf_counter() - start
+    runs = {}
+    for model_name in builders:
+        history = {}
+        for seed in seeds:
+            prefix = branch[model_name, seed] + "_"
+            history[seed] = {key.replace(prefix, ""): values for key, values in fitted.history.items()
+                             if key.startswith(prefix) or key.startswith("val_" + prefix)}
+        runs[model_name] = SeedRuns(model_name, {s: models[model_name, s] for s in seeds}, history, seconds)
+    return runs if isinstance(build, dict) else runs[name]
+
+
+class _SeedProgress(keras.callbacks.Callback):
+    """One line every ``every`` epochs: each model's (validation) loss per seed."""
+
+    def __init__(self, name: str, branch: dict, epochs: int, every: int):
+        super().__init__()
+        self.name, self.branch, self.epochs, self.every = name, branch, epochs, every
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        done, logs = epoch + 1, logs or {}
+        if done % self.every and done != self.epochs:
+            return
+        validated = "val_loss" in logs
+        parts = {}
+        for (model_name, _), b in self.branch.items():
+            value = logs.get(f"val_{b}_loss" if validated else f"{b}_loss", np.nan)
+            parts.setdefault(model_name, []).append(f"{value:.3g}")
+        losses = "; ".join(f"{m} {', '.join(v)}" for m, v in parts.items())
+        print(f"  {self.name} epoch {done}/{self.epochs}, {'validation ' if validated else ''}loss per seed: "
+              f"{losses} ({time.perf_counter() - self.start:.0f} s)", flush=True)
+
+
+def verdict(a, b, test_size: int, names=("A", "B")) -> tuple[str, float, float]:
+    """Which of two models is more accurate beyond the noise: ``(winner or "tie", gap, tolerance)``.
+
+    ``a`` and ``b`` hold one test accuracy per seed. The gap between their means counts
+    only if it exceeds two standard errors of that gap, which adds the spread over seeds
+    (variance / seeds, for each model) and the test set's sampling error (p(1 - p) /
+    ``test_size``, for each model).
+    """
+    a, b = validate.array("a", a, ndim=1), validate.array("b", b, ndim=1)
+    test_size = validate.integer("test_size", test_size, minimum=1)
+    if a.size < 2 or b.size < 2:
+        raise ValueError(f"verdict needs at least 2 seeds per model, got {a.size} and {b.size}")
+    gap = float(a.mean() - b.mean())
+    sampling = sum(m * (1 - m) / test_size for m in (a.mean(), b.mean()))
+    tolerance = float(2 * np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size + sampling))
+    winner = "tie" if abs(gap) <= tolerance else (names[0] if gap > 0 else names[1])
+    return winner, gap, tolerance
+
+
+def fit_logging_gradients(model, x, y, *, batch_size: int = 32, epochs: int = 1, loss: str = "mse") -> dict:
+    """Train a compiled ``model`` batch by batch and record each batch's true loss and gradient norm.
+
+    Keras' own logs hold a running mean of the loss over the epoch and no gradient at all;
+    here every batch's loss (before its update) and the global norm of its gradient
+    (before any clipping) are kept, as arrays under ``"loss"`` and ``"gradient_norm"``.
+    """
+    from utils.gradients import weight_gradient_norm
+
+    batch_size = validate.integer("batch_size", batch_size, minimum=1)
+    epochs = validate.integer("epochs", epochs, minimum=1)
+    validate.same_length("x", x, "y", y)
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("compile the model first: fit_logging_gradients trains it with its own optimizer")
+    losses, norms = [], []
+    for _ in range(epochs):
+        for start in range(0, len(x), batch_size):
+            x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
+            norms.append(weight_gradient_norm(model, x_batch, y_batch, loss=loss))
+            result = model.train_on_batch(x_batch, y_batch)
+            losses.append(float(result[0] if isinstance(result, (list, tuple)) else result))
+    return {"loss": np.array(losses), "gradient_norm": np.array(norms)}

@@ -1,0 +1,143 @@
+"""fit_seeds: several seeds as independent branches of one model, and the helpers that report them."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from utils import plots, report, training
+from utils.runtime import import_keras, seed_everything
+
+keras = import_keras()
+
+
+def small_regressor():
+    series = keras.Input(shape=(6, 2))
+    return keras.Model(series, keras.layers.Dense(1)(keras.layers.GRU(4)(series)))
+
+
+def data(n=96, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6, 2)).astype("float32")
+    return x, x[:, -1, :1] + x[:, 0, 1:]
+
+
+def test_branches_start_from_each_seeds_weights_and_train_independently():
+    x, y = data()
+    runs = training.fit_seeds(small_regressor, (3, 7), x, y, epochs=2, learning_rate=1e-2, batch_size=32,
+                              loss="mse", clipnorm=1.0, progress_every=0)
+    for seed in (3, 7):
+        seed_everything(seed)
+        alone = small_regressor()
+        alone.compile(optimizer=keras.optimizers.Adam(1e-2, clipnorm=1.0), loss="mse")
+        seed_everything(3)                                   # fit_seeds shuffles with the first seed
+        alone.fit(x, y, epochs=2, batch_size=32, verbose=0)
+        for mine, theirs in zip(runs.models[seed].get_weights(), alone.get_weights()):
+            np.testing.assert_allclose(mine, theirs, atol=1e-4)
+    assert runs.curve("loss").shape == (2, 2)
+    assert not np.allclose(runs.models[3].get_weights()[0], runs.models[7].get_weights()[0])
+
+
+def test_several_models_train_in_one_call_with_validation_and_early_stop(capsys):
+    x, y = data()
+    labels = (y[:, 0] > 0).astype("int32")
+
+    def classifier():
+        series = keras.Input(shape=(6, 2))
+        return keras.Model(series, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(series)))
+
+    runs = training.fit_seeds({"dense": classifier, "dense too": classifier}, (0, 1, 2), x, labels, epochs=3,
+                              metrics=("accuracy",), validation_data=(x, labels), stop_at=0.0, progress_every=1,
+                              name="a pair, T=1")
+    assert set(runs) == {"dense", "dense too"}
+    assert runs["dense"].curve("val_accuracy").shape == (3, 1), "stop_at=0 should stop after the first epoch"
+    assert "a pair, T=1 epoch 1/3, validation loss per seed: dense" in capsys.readouterr().out
+    np.testing.assert_allclose(runs["dense"].final("val_loss"), runs["dense too"].final("val_loss"), rtol=1e-5)
+
+
+def test_seed_runs_reporting():
+    x, y = data()
+    runs = {"GRU": training.fit_seeds(small_regressor, (0, 1, 2), x, y, epochs=2, loss="mse", progress_every=0)}
+    run = runs["GRU"]
+    assert run.count("loss", below=np.inf) == 3 and run.count("loss", above=np.inf) == 0
+    text = run.mean_sd("loss")
+    values = run.final("loss")
+    assert text == f"{values.mean():.3f} ± {values.std(ddof=1):.3f}"
+    table = report.seed_table(runs, key="loss", label="loss", solved_below=1e9)
+    assert table.headers[-1] == "seeds with loss < 1e+09" and table.rows[0][-1] == "3 of 3"
+    assert table.rows[0][1] == f"{run.models[0].count_params():,}"
+    fig = plots.plot_seed_curves(runs, key="loss", baselines={"zero": 1.0})
+    assert len(fig.axes[0].lines) == 3 + 1 + 1
+    plt.close(fig)
+    with pytest.raises(ValueError, match="was not logged"):
+        run.curve("val_accuracy")
+    with pytest.raises(ValueError, match="exactly one of"):
+        run.count("loss")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seeds": (1,)}, "at least 2 distinct seeds"),
+    ({"seeds": (1, 1)}, "at least 2 distinct seeds"),
+    ({"seeds": (1, -2)}, "integers >= 0"),
+    ({"build": "GRU"}, "must be a function"),
+    ({"build": lambda: "not a model"}, "must return a Keras model"),
+    ({"stop_at": 0.9}, "metrics is empty"),
+    ({"epochs": 0}, "epochs must be an integer >= 1"),
+])
+def test_fit_seeds_bad_calls(kwargs, message):
+    x, y = data(8)
+    arguments = {"build": small_regressor, "seeds": (0, 1), "epochs": 1, "loss": "mse", **kwargs}
+    build, seeds = arguments.pop("build"), arguments.pop("seeds")
+    with pytest.raises(ValueError, match=message):
+        training.fit_seeds(build, seeds, x, y, **arguments)
+
+
+def test_mean_sd_needs_two_values():
+    assert training.mean_sd([1.0, 3.0], digits=1) == "2.0 ± 1.4"
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        training.mean_sd([1.0])
+
+
+def test_gate_traces_figure():
+    fig = plots.plot_gate_traces(np.linspace(0, 1, 10), [2, 7], {"GRU": {"write": np.zeros(10), "state": np.ones(10)}})
+    assert len(fig.axes) == 2 and fig.axes[1].get_legend() is not None
+    plt.close(fig)
+    with pytest.raises(ValueError, match="non-empty"):
+        plots.plot_gate_traces(np.zeros(5), [1], {})
+    with pytest.raises(ValueError, match="write must"):
+        plots.plot_gate_traces(np.zeros(5), [1], {"GRU": {"write": np.zeros(4)}})
+
+
+def test_verdict_counts_seed_spread_and_test_sampling():
+    winner, gap, tolerance = training.verdict([0.90, 0.91, 0.92], [0.80, 0.81, 0.82], test_size=10_000, names=("CNN", "RNN"))
+    assert winner == "CNN" and gap == pytest.approx(0.10)
+    expected = 2 * np.sqrt(0.01**2 / 3 * 2 + 0.91 * 0.09 / 10_000 + 0.81 * 0.19 / 10_000)
+    assert tolerance == pytest.approx(expected)
+    assert training.verdict([0.90, 0.91, 0.92], [0.89, 0.91, 0.93], test_size=100)[0] == "tie"
+    assert training.verdict([0.5, 0.5], [0.9, 0.9], test_size=10_000, names=("a", "b"))[0] == "b"
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        training.verdict([0.9], [0.8, 0.7], test_size=100)
+
+
+def test_fit_seeds_cosine_rate_decays_to_zero(monkeypatch):
+    x, y = data(32)
+    rates = []
+    adam = keras.optimizers.Adam
+    monkeypatch.setattr(keras.optimizers, "Adam", lambda rate, **kwargs: rates.append(rate) or adam(rate, **kwargs))
+    runs = training.fit_seeds(small_regressor, (0, 1), x, y, epochs=2, batch_size=16, loss="mse",
+                              learning_rate="cosine", base_rate=1e-2, progress_every=0)
+    schedule = rates[0]
+    assert float(schedule(0)) == pytest.approx(1e-2) and float(schedule(4)) == pytest.approx(0, abs=1e-9)
+    assert runs.curve("loss").shape == (2, 2)
+    with pytest.raises(ValueError, match="base_rate"):
+        training.fit_seeds(small_regressor, (0, 1), x, y, epochs=1, loss="mse", learning_rate="cosine", base_rate=0)
+
+
+def test_seed_accuracies_chart_draws_dots_bars_and_baselines():
+    fig = plots.plot_seed_accuracies({"CNN": {"a": [0.9, 0.95], "b": [0.7, 0.8]}, "GRU": {"a": [0.5, 0.6]}},
+                                     baselines={"a": 0.5, "b": 0.4})
+    ax = fig.axes[0]
+    assert len(ax.patches) == 3 and [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert "majority class" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="non-empty"):
+        plots.plot_seed_accuracies({})
