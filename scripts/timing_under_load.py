@@ -20,6 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np  # noqa: E402
+
 from utils import bench, data, runtime  # noqa: E402
 
 LENGTHS = (16, 64, 256, 1024)
@@ -28,7 +30,7 @@ LENGTHS = (16, 64, 256, 1024)
 def grid_checks() -> dict[str, bool]:
     results = bench.benchmark(lengths=LENGTHS, batch=32, width=64, repeats=5, device="CPU", log=None)
     train = {(r.kind, r.length): r.train_s for r in results}
-    slope = {kind: float(__import__("numpy").polyfit(LENGTHS, [train[kind, t] for t in LENGTHS], 1)[0])
+    slope = {kind: float(np.polyfit(LENGTHS, [train[kind, t] for t in LENGTHS], 1)[0])
              for kind in ("Conv1D", "LSTM")}
     shares = bench.utilisation(length=LENGTHS[-1], batch=32, width=64, repeats=5, device="CPU")
     recurrent = sum(shares[k]["share"] for k in ("SimpleRNN", "GRU", "LSTM")) / 3
@@ -67,7 +69,7 @@ def time_to_result() -> dict[str, bool]:
                 reached[name] = epoch
         if len(reached) == len(bodies) and epoch >= 3:
             break
-    per_epoch = {name: sorted(s[1:])[len(s[1:]) // 2] for name, s in seconds.items()}
+    per_epoch = {name: float(np.median(s[1:])) for name, s in seconds.items()}
     total = {name: reached.get(name, 99) * per_epoch[name] for name in bodies}
     return {"03 CNN epoch faster than GRU epoch": per_epoch["CNN"] < per_epoch["GRU"],
             "03 CNN time to 0.95 below GRU's": total["CNN"] < total["GRU"]}
