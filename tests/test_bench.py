@@ -173,3 +173,37 @@ def test_utilisation_times_matmul_and_layers_together(monkeypatch):
     assert shares["GRU"]["share"] == pytest.approx(shares["GRU"]["gflops"] / shares["ceiling"])
     with pytest.raises(ValueError, match="kinds"):
         bench.utilisation(kinds=("Transformer",))
+
+
+def test_streaming_latency_times_a_gru_step_and_cnn_windows():
+    rows = bench.streaming_latency(layers=(1, 3), streams=2, width=8, repeats=2, warmup=1)
+    assert [r["name"] for r in rows] == ["GRU cell step", "CNN, 1 layers, field 3", "CNN, 3 layers, field 15"]
+    assert [r["field"] for r in rows] == [None, 3, 15]
+    assert [r["floats_per_stream"] for r in rows] == [8, 24, 120]
+    assert all(r["seconds"] > 0 for r in rows)
+
+
+def test_cnn_window_step_field_matches_the_measured_receptive_field():
+    from utils import memory
+
+    model, field = bench.cnn_window_step(3, width=4)
+    assert field == 15 == memory.receptive_field(model)
+    assert tuple(model.output.shape) == (None, 4)
+
+
+def test_gru_stream_step_matches_a_gru_layer_step_by_step():
+    step = bench.gru_stream_step(width=4)
+    series = keras.Input(shape=(5, 4))
+    layer = keras.layers.GRU(4)
+    whole = keras.Model(series, layer(series))
+    layer.set_weights(step.get_weights())
+    x = np.random.default_rng(0).normal(size=(2, 5, 4)).astype("float32")
+    state = np.zeros((2, 4), "float32")
+    for t in range(5):
+        state = step.predict_on_batch([x[:, t], state])
+    np.testing.assert_allclose(state, whole.predict_on_batch(x), atol=1e-5)
+
+
+def test_streaming_latency_rejects_bad_depths():
+    with pytest.raises(ValueError, match="layers"):
+        bench.streaming_latency(layers=(0,))

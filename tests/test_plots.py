@@ -97,3 +97,18 @@ def test_comparison_bad_input():
 def test_color_for_is_consistent():
     assert plots.color_for("LSTM(64)") == plots.color_for("lstm")
     assert plots.color_for("something else", 3) == "C3"
+
+
+def test_plot_influence_maps_draws_one_panel_per_model():
+    grid = np.tril(np.ones((6, 6)))
+    fig = plots.plot_influence_maps({"CNN": grid, "GRU": 0.5 * grid}, {"CNN": "field 3"})
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert [ax.get_title() for ax in panels[:2]] == ["CNN: field 3", "GRU"]
+    assert panels[0].get_xlabel() == "output step"
+
+
+def test_plot_influence_maps_rejects_non_square_grids():
+    with pytest.raises(ValueError, match="square"):
+        plots.plot_influence_maps({"CNN": np.ones((3, 4))})
+    with pytest.raises(ValueError, match="non-empty"):
+        plots.plot_influence_maps({})

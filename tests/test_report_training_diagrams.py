@@ -96,3 +96,19 @@ def test_wavefront():
     plt.close(fig)
     with pytest.raises(ValueError, match="layers must be an integer from 1 to 5, got 0"):
         diagrams.draw_wavefront(layers=0)
+
+
+def test_show_source_displays_functions_as_a_python_block():
+    from utils import bench
+
+    shown = report.show_source(bench.gru_stream_step, bench.cnn_window_step)
+    text = shown._repr_markdown_()
+    assert text.startswith("```python\ndef gru_stream_step(") and "def cnn_window_step(" in text
+    assert text.endswith("\n```")
+
+
+def test_show_source_rejects_non_functions():
+    with pytest.raises(ValueError, match="functions or classes"):
+        report.show_source("rnn_step")
+    with pytest.raises(ValueError, match="at least one"):
+        report.show_source()

@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import csv
 import io
+import re
 import statistics
 import time
 from dataclasses import asdict, dataclass
@@ -25,11 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from utils import runtime, validate
+from utils.scan import scan_levels
 from utils.runtime import import_keras
 
 keras = import_keras()
 
 LAYER_KINDS = ("Conv1D", "dilated Conv1D", "SimpleRNN", "GRU", "LSTM")
+BEYOND_KINDS = ("minGRU, parallel scan", "minGRU, sequential", "causal attention")   # lesson 07
+SEQUENCE_KINDS = LAYER_KINDS + BEYOND_KINDS
 RECURRENT_KINDS = {"SimpleRNN", "GRU", "LSTM", "RNN", "Bidirectional"}
 GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
 CONV_KERNEL, CONV_DEPTH, DILATIONS = 3, 2, (1, 2, 4, 8)
@@ -41,9 +45,10 @@ def build_sequence_model(kind: str, length: int, width: int = 64) -> "keras.Mode
 
     "Conv1D": two convolutions, kernel 3; "dilated Conv1D": four causal convolutions,
     kernel 3, dilations 1, 2, 4, 8 (TCN-style); the recurrent kinds: one layer returning
-    its state at every step.
+    its state at every step. Lesson 07 adds :data:`BEYOND_KINDS`: a minGRU computed by a parallel
+    scan or step by step, and one head of causal self-attention.
     """
-    validate.one_of("kind", kind, LAYER_KINDS)
+    validate.one_of("kind", kind, SEQUENCE_KINDS)
     length, width = validate.integer("length", length, minimum=1), validate.integer("width", width, minimum=1)
     series = keras.Input(shape=(length, width))
     if kind == "Conv1D":
@@ -54,9 +59,13 @@ def build_sequence_model(kind: str, length: int, width: int = 64) -> "keras.Mode
         h = series
         for d in DILATIONS:
             h = keras.layers.Conv1D(width, CONV_KERNEL, padding="causal", dilation_rate=d, activation="relu")(h)
+    elif kind in BEYOND_KINDS:
+        from utils.layers import CausalSelfAttention, MinGRU
+
+        h = CausalSelfAttention()(series) if kind == "causal attention" else MinGRU(width, parallel="parallel" in kind)(series)
     else:
         h = getattr(keras.layers, kind)(width, return_sequences=True)(series)
-    return keras.Model(series, h, name=kind.replace(" ", "_"))
+    return keras.Model(series, h, name=re.sub(r"\W+", "_", kind))
 
 
 def _window_depth(previous: np.ndarray, output_length: int, window: int, stride: int, dilation: int,
@@ -88,7 +97,10 @@ def critical_path_length(model) -> int:
     step t *and itself at step t - 1*. Every node then costs one step. So a conv stack of L layers
     needs L steps, one recurrent layer needs T, and L stacked recurrent layers need T + L - 1, not
     L x T: layer 2 can start step t as soon as layer 1 has produced it (a wavefront). Strides and
-    pooling before a recurrent layer shorten its T. The input layer counts 0.
+    pooling before a recurrent layer shorten its T. A layer with ``time_mixing = "scan"`` (lesson
+    07's parallel minGRU) needs one step to form its (a_t, b_t) and ceil(log2(t + 1)) levels of
+    combines for step t; ``"causal attention"`` reads its whole prefix in one step; ``"recurrent"``
+    counts as a recurrent layer. The input layer counts 0.
     """
     depth = None
     for layer in model.layers:
@@ -102,7 +114,17 @@ def critical_path_length(model) -> int:
         if depth is None:
             raise ValueError("critical_path_length needs a functional model that starts with keras.Input")
         out_shape = layer.output.shape
-        if kind in RECURRENT_KINDS:
+        mixing = getattr(layer, "time_mixing", None)          # lesson 07's layers say how they mix time
+        if mixing in ("scan", "causal attention"):
+            reads_prefix = np.maximum.accumulate(depth)        # step t reads steps 0..t of the layer below
+            if mixing == "scan":  # one level to form (a_t, b_t), then ceil(log2(t + 1)) levels of combines
+                levels = np.array([scan_levels(t + 1) for t in range(len(depth))])
+                depth = reads_prefix + 1 + levels
+            else:                 # every position attends to its whole prefix in one operation
+                depth = reads_prefix + 1
+            if len(out_shape) < 3:
+                depth = np.array([depth.max()])
+        elif kind in RECURRENT_KINDS or mixing == "recurrent":
             backward = kind == "Bidirectional"
             forward_depth = np.zeros_like(depth)
             running = 0
@@ -138,16 +160,22 @@ def critical_path_length(model) -> int:
 def layer_flops(kind: str, batch: int, length: int, width: int = 64) -> float:
     """Multiply-add FLOPs (2 per multiply-add) of one forward pass of :func:`build_sequence_model`.
 
-    Recurrent cells: 2·B·T·(in + units)·gates·units; convolutions: 2·B·T·in·out·k per layer.
-    Biases and activations are ignored (they are a few percent).
+    Recurrent cells: 2·B·T·(in + units)·gates·units; convolutions: 2·B·T·in·out·k per layer;
+    minGRU: its two projections, 2·B·T·in·2·units (the scan's element-wise work is ignored);
+    causal attention: four projections 4·2·B·T·d² plus scores and weighted sum 2·2·B·T²·d (the
+    masked half is computed too). Biases and activations are ignored (they are a few percent).
     """
-    validate.one_of("kind", kind, LAYER_KINDS)
+    validate.one_of("kind", kind, SEQUENCE_KINDS)
     batch, length = validate.integer("batch", batch, minimum=1), validate.integer("length", length, minimum=1)
     width = validate.integer("width", width, minimum=1)
     if kind == "Conv1D":
         return CONV_DEPTH * 2.0 * batch * length * width * width * CONV_KERNEL
     if kind == "dilated Conv1D":
         return len(DILATIONS) * 2.0 * batch * length * width * width * CONV_KERNEL
+    if kind.startswith("minGRU"):
+        return 2.0 * batch * length * width * 2 * width
+    if kind == "causal attention":
+        return 4 * 2.0 * batch * length * width * width + 2 * 2.0 * batch * length * length * width
     return 2.0 * batch * length * (width + width) * GATES[kind] * width  # a recurrent kind
 
 
@@ -206,7 +234,7 @@ def utilisation(kinds=LAYER_KINDS, length: int = 1024, batch: int = 32, width: i
     them together instead of flipping their ratio (dividing by a ceiling measured at
     another moment would not have that protection).
     """
-    kinds = tuple(validate.one_of("kinds", kind, LAYER_KINDS) for kind in _as_tuple("kinds", kinds))
+    kinds = tuple(validate.one_of("kinds", kind, SEQUENCE_KINDS) for kind in _as_tuple("kinds", kinds))
     length = validate.integer("length", length, minimum=1)
     batch, width = validate.integer("batch", batch, minimum=1), validate.integer("width", width, minimum=1)
     size = validate.integer("matmul_size", matmul_size, minimum=1)
@@ -227,6 +255,63 @@ def utilisation(kinds=LAYER_KINDS, length: int = 1024, batch: int = 32, width: i
         gflops = layer_flops(kind, batch, length, width) / times[kind] / 1e9
         shares[kind] = {"gflops": gflops, "share": gflops / ceiling, "seconds": times[kind]}
     return shares
+
+
+def gru_stream_step(width: int = 64) -> "keras.Model":
+    """An RNN serving a stream: one new input and the carried state in, the next state out.
+
+    Whatever the sequence's length so far, a new time step costs one cell step and the only
+    memory kept per stream is the state: ``width`` numbers.
+    """
+    width = validate.integer("width", width, minimum=1)
+    x_t, state = keras.Input(shape=(width,)), keras.Input(shape=(width,))      # (streams, width) each
+    new_state, _ = keras.layers.GRUCell(width)(x_t, [state])
+    return keras.Model([x_t, state], new_state, name="gru_stream_step")
+
+
+def cnn_window_step(layers: int, width: int = 64) -> tuple["keras.Model", int]:
+    """A causal dilated CNN serving a stream without caches: re-run on the window it can see.
+
+    ``layers`` causal convolutions with kernel 3 and dilations 1, 2, 4, ... see a receptive field
+    of ``1 + 2 (2^layers - 1)`` steps, so each new time step re-runs the whole stack on that many
+    of the latest inputs, which must be kept. Returns ``(model, field)``; the model maps the
+    window ``(streams, field, width)`` to the newest output ``(streams, width)``.
+    """
+    layers, width = validate.integer("layers", layers, minimum=1), validate.integer("width", width, minimum=1)
+    field = 1 + (CONV_KERNEL - 1) * (2**layers - 1)
+    window = keras.Input(shape=(field, width))
+    h = window
+    for dilation in (2**i for i in range(layers)):
+        h = keras.layers.Conv1D(width, CONV_KERNEL, padding="causal", dilation_rate=dilation, activation="relu")(h)
+    return keras.Model(window, h[:, -1], name=f"cnn_window_step_{layers}"), field
+
+
+def streaming_latency(layers=(2, 4, 6, 8), streams: int = 32, width: int = 64, repeats: int = 15,
+                      warmup: int = 3) -> list[dict]:
+    """Seconds to serve one new time step of ``streams`` streams: a GRU cell step against CNN windows.
+
+    For each depth in ``layers`` a causal dilated CNN (:func:`cnn_window_step`) re-runs on its
+    receptive field; the GRU (:func:`gru_stream_step`) takes one step. All are timed in one
+    interleaved loop (:func:`interleaved_times`), so load hits them alike. Returns one dict per
+    model: ``name``, ``field`` (steps of history it needs; ``None`` for the GRU, which needs
+    none), ``seconds`` and ``floats_per_stream`` (what must be kept between steps, by construction).
+    """
+    depths = tuple(validate.integer("layers", n, minimum=1) for n in _as_tuple("layers", layers))
+    streams, width = validate.integer("streams", streams, minimum=1), validate.integer("width", width, minimum=1)
+    rng = np.random.default_rng(0)
+    x_t = rng.normal(size=(streams, width)).astype("float32")
+    state = np.zeros((streams, width), "float32")
+    gru = gru_stream_step(width)
+    calls, rows = {"GRU cell step": lambda: gru.predict_on_batch([x_t, state])}, {}
+    rows["GRU cell step"] = {"name": "GRU cell step", "field": None, "floats_per_stream": width}
+    for depth in depths:
+        model, field = cnn_window_step(depth, width)
+        window = rng.normal(size=(streams, field, width)).astype("float32")
+        name = f"CNN, {depth} layers, field {field}"
+        calls[name] = lambda m=model, w=window: m.predict_on_batch(w)
+        rows[name] = {"name": name, "field": field, "floats_per_stream": field * width}
+    times = interleaved_times(calls, repeats=repeats, warmup=warmup)
+    return [rows[name] | {"seconds": times[name]} for name in calls]
 
 
 @dataclass
@@ -267,7 +352,7 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
     length all kinds are timed interleaved (:func:`interleaved_times`), so their ratios hold on
     a machine that other work shares.
     """
-    kinds = tuple(validate.one_of("kinds", kind, LAYER_KINDS) for kind in _as_tuple("kinds", kinds))
+    kinds = tuple(validate.one_of("kinds", kind, SEQUENCE_KINDS) for kind in _as_tuple("kinds", kinds))
     lengths = validate.integers("lengths", lengths, minimum=1)
     batch, width = validate.integer("batch", batch, minimum=1), validate.integer("width", width, minimum=1)
     repeats = validate.integer("repeats", repeats, minimum=1)

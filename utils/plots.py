@@ -31,12 +31,15 @@ COURSE_STYLE = {
 # One colour per model family, used everywhere so a model looks the same in every lesson.
 # Matched in this order, so the more specific keywords come first: "dilated CNN" is a
 # dilated (TCN-style) model before it is a CNN, "CNN+GRU hybrid" is a hybrid and an
-# "LSTM, chrono init" is told apart from the default LSTM.
+# "LSTM, chrono init" is told apart from the default LSTM, and a "minGRU" is not a GRU.
 MODEL_COLORS = {
     "hybrid": "#ff7f0e",
     "baseline": "#7f7f7f",
     "dilated": "#17becf",
     "tcn": "#17becf",
+    "mingru,seq": "#c49c94",         # minGRU computed step by step (before "mingru", before "gru")
+    "mingru": "#8c564b",
+    "attention": "#e377c2",
     "chrono": "#bcbd22",
     "lstm": "#2ca02c",
     "gru": "#9467bd",
@@ -186,6 +189,36 @@ def plot_sequence_heatmap(values, title: str = "Over time", ylabel: str = "unit"
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label=colorbar_label)
     fig.tight_layout()
+    return fig
+
+
+def plot_influence_maps(maps: Mapping[str, np.ndarray], subtitles: Mapping[str, str] | None = None,
+                        title: str = "Influence maps: how much each output moves when one input token changes",
+                        floor: float = 1e-10):
+    """One panel per model: ``|change of output at step t|`` when input step ``s`` changes, in log10.
+
+    ``maps`` holds square ``(input step, output step)`` grids from :func:`utils.memory.influence_map`.
+    Values below ``floor`` share the darkest colour; ``subtitles`` adds a line per model
+    (e.g. its receptive field) to its panel's title.
+    """
+    if not isinstance(maps, Mapping) or not maps:
+        raise ValueError("maps must be a non-empty {model name: influence grid} mapping")
+    grids = {name: np.asarray(grid, dtype=np.float64) for name, grid in maps.items()}
+    for name, grid in grids.items():
+        if grid.ndim != 2 or grid.shape[0] != grid.shape[1] or grid.size == 0:
+            raise ValueError(f"the influence map of {name!r} must be a square (input step, output step) grid, "
+                             f"got shape {grid.shape}")
+    floor = validate.number("floor", floor, minimum=0, strict=True)
+    subtitles = subtitles or {}
+    fig, axes = plt.subplots(1, len(grids), figsize=(4.7 * len(grids), 4.4), squeeze=False)
+    for ax, (name, grid) in zip(axes[0], grids.items()):
+        image = ax.imshow(np.log10(np.abs(grid) + floor / 100), cmap="magma", vmin=np.log10(floor), vmax=0,
+                          interpolation="nearest")
+        ax.grid(False)
+        ax.set(title=f"{name}: {subtitles[name]}" if name in subtitles else name, xlabel="output step",
+               ylabel="changed input step")
+    fig.colorbar(image, ax=list(axes[0]), label="log10 |change of output|", shrink=0.8)
+    fig.suptitle(title)
     return fig
 
 

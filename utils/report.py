@@ -66,6 +66,37 @@ def layer_table(model) -> Table:
     return Table(["layer", "type", "output shape", "parameters"], rows)
 
 
+class Source:
+    """Functions' source code, shown as a highlighted Python block in a notebook (see :func:`show_source`)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        return f"```python\n{self.text}\n```"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def show_source(*functions) -> Source:
+    """The source of ``functions`` (e.g. ``bench.gru_stream_step``) to display in a notebook.
+
+    The kernels a learner should read live in ``utils/`` with tests; this shows them in the
+    lesson exactly as they run, so the two cannot drift apart.
+    """
+    import inspect
+
+    if not functions:
+        raise ValueError("show_source needs at least one function")
+    texts = []
+    for function in functions:
+        if not (inspect.isfunction(function) or inspect.isclass(function) or inspect.ismethod(function)):
+            raise ValueError(f"show_source takes functions or classes, got {function!r}")
+        texts.append(inspect.getsource(function).rstrip())
+    return Source("\n\n\n".join(texts))
+
+
 def save_to_build(filename: str, content) -> Path | None:
     """Write ``content`` to ``<build>/reports/<filename>`` when the notebook runs inside ``make course``.
 

@@ -187,7 +187,7 @@ class _StopWhenAllMastered(keras.callbacks.Callback):
 def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, learning_rate: float = 1e-3,
               batch_size: int = 32, loss: str = "sparse_categorical_crossentropy", metrics=(),
               validation_data=None, clipnorm: float | None = None, stop_at: float | None = None,
-              progress_every: int | None = None, base_rate: float = 1e-3):
+              progress_every: int | None = None, base_rate: float = 1e-3, sample_weight=None):
     """Train one model per seed as independent branches of one Keras model, in one ``fit`` call.
 
     ``build()`` returns a fresh single-input Keras model; it is called once per seed right
@@ -204,6 +204,8 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
 
     ``learning_rate="cosine"`` starts at ``base_rate`` and decays to 0 along a cosine over
     the run, so the final weights do not depend on where a noisy last epoch happened to land.
+    ``sample_weight`` (shaped like ``y``, e.g. delayed recall's 0/1 weights) weights the loss and
+    the metrics; ``validation_data`` may then be ``(x, y, weights)``.
     """
     from utils import runtime
 
@@ -227,6 +229,10 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     if progress_every is not None:
         progress_every = validate.integer("progress_every", progress_every, minimum=0)
     validate.same_length("x", x, "y", y)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype="float32")
+        if sample_weight.shape != np.shape(y):
+            raise ValueError(f"sample_weight must be shaped like y {np.shape(y)}, got {sample_weight.shape}")
     metrics = list(metrics)
     if stop_at is not None and not metrics:
         raise ValueError("stop_at watches the first of metrics, but metrics is empty")
@@ -246,7 +252,8 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     joint = keras.Model(inputs, {branch[k]: m(inputs) for k, m in models.items()}, name=re.sub(r"\W+", "_", name))
     joint.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
                   loss={b: loss for b in branch.values()},
-                  metrics={b: list(metrics) for b in branch.values()} if metrics else None)
+                  **{"weighted_metrics" if sample_weight is not None else "metrics":
+                     {b: list(metrics) for b in branch.values()} if metrics else None})
     runtime.seed_everything(seeds[0])
     every = max(1, epochs // 5) if progress_every is None else progress_every
     callbacks = [_SeedProgress(name, branch, epochs, every)] if every else []
@@ -255,11 +262,14 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
         callbacks.append(_StopWhenAllMastered([f"{b}_{watched}" for b in branch.values()], stop_at))
     validation = None
     if validation_data is not None:
-        x_val, y_val = validation_data
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be (x, y) or (x, y, sample weights)")
+        x_val, y_val, *w_val = validation_data
         validate.same_length("validation x", x_val, "validation y", y_val)
-        validation = (x_val, {b: y_val for b in branch.values()})
+        validation = (x_val, {b: y_val for b in branch.values()}, *({b: w_val[0] for b in branch.values()} for _ in w_val))
     start = time.perf_counter()
-    fitted = joint.fit(x, {b: y for b in branch.values()}, epochs=epochs, batch_size=batch_size,
+    weights = None if sample_weight is None else {b: sample_weight for b in branch.values()}
+    fitted = joint.fit(x, {b: y for b in branch.values()}, sample_weight=weights, epochs=epochs, batch_size=batch_size,
                        validation_data=validation, callbacks=callbacks, verbose=0)
     seconds = time.perf_counter() - start
     runs = {}
