@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from utils import runtime, validate
-from utils.scan import scan_levels
 from utils.runtime import import_keras
+from utils.scan import scan_levels
 
 keras = import_keras()
 
