@@ -235,3 +235,18 @@ def test_majority_accuracy():
         data.majority_accuracy([], [1])
     with pytest.raises(ValueError, match="y_train"):
         data.majority_accuracy([[0, 1]], [1])
+
+
+def test_delayed_recall_with_several_lags_asks_for_each():
+    x, y, w = data.delayed_recall(3, 10, (2, 5), seed=0)
+    assert x.shape == (3, 10) and y.shape == w.shape == (3, 10, 2)
+    np.testing.assert_array_equal(y[:, 5:, 1], x[:, :5])
+    np.testing.assert_array_equal(y[:, 2:, 0], x[:, :8])
+    assert w[:, :2, 0].sum() == 0 and w[:, 2:, 0].all() and w[:, :5, 1].sum() == 0
+    single = data.delayed_recall(3, 10, 5, seed=0)
+    np.testing.assert_array_equal(single[1], y[..., 1])
+
+
+def test_delayed_recall_rejects_a_lag_as_long_as_the_sequence():
+    with pytest.raises(ValueError, match="smaller than length"):
+        data.delayed_recall(3, 10, (2, 10))

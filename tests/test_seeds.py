@@ -141,3 +141,22 @@ def test_seed_accuracies_chart_draws_dots_bars_and_baselines():
     plt.close(fig)
     with pytest.raises(ValueError, match="non-empty"):
         plots.plot_seed_accuracies({})
+
+
+def test_fit_seeds_weights_the_loss_per_step_and_checks_the_weights_shape():
+    import keras
+
+    from utils import data, training
+
+    x, y, w = data.delayed_recall(64, 12, (1, 3), seed=0)
+
+    def build():
+        tokens = keras.Input(shape=(12,))
+        h = keras.layers.Dense(2 * 8)(keras.layers.Embedding(8, 4)(tokens))
+        return keras.Model(tokens, keras.layers.Softmax()(keras.layers.Reshape((12, 2, 8))(h)))
+
+    runs = training.fit_seeds(build, (0, 1), x, y, sample_weight=w, epochs=1, metrics=["accuracy"],
+                              validation_data=(x, y, w), progress_every=0)
+    assert np.isfinite(runs.final("val_loss")).all() and len(runs.curve("accuracy")) == 2
+    with pytest.raises(ValueError, match="shaped like y"):
+        training.fit_seeds(build, (0, 1), x, y, sample_weight=w[..., 0], epochs=1, progress_every=0)

@@ -105,7 +105,7 @@ def copy_memory_baseline(delay: int) -> float:
 
 
 def delayed_recall(
-    n: int, length: int, lag: int, vocab_size: int = 8, seed=None
+    n: int, length: int, lag, vocab_size: int = 8, seed=None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Delayed recall: at every step, output the token that was seen ``lag`` steps ago.
 
@@ -115,21 +115,24 @@ def delayed_recall(
     ``fit``/``evaluate`` to score only the steps that have an answer.
 
     Returns ``x`` (n, length) tokens, ``y`` (n, length) tokens and ``weights``
-    (n, length) of 0/1, all float32.
+    (n, length) of 0/1, all float32. With several lags, e.g. ``lag=(16, 32, 64)``, every
+    step asks for all of them: ``y`` and ``weights`` get a last axis, one entry per lag.
     """
     n = validate.integer("n", n, minimum=0)
     length = validate.integer("length", length, minimum=2)
-    lag = validate.integer("lag", lag, minimum=0)
+    several = isinstance(lag, (tuple, list))
+    lags = validate.integers("lag", lag, minimum=0) if several else (validate.integer("lag", lag, minimum=0),)
     vocab_size = validate.integer("vocab_size", vocab_size, minimum=2)
-    if lag >= length:
-        raise ValueError(f"lag must be smaller than length ({length}), got {lag}")
+    if not lags or max(lags) >= length:
+        raise ValueError(f"every lag must be smaller than length ({length}), got {lag}")
     rng = as_generator(seed)
     x = rng.integers(0, vocab_size, size=(n, length)).astype(np.float32)
-    y = np.zeros_like(x)
-    y[:, lag:] = x[:, : length - lag]
-    weights = np.zeros_like(x)
-    weights[:, lag:] = 1.0
-    return x, y, weights
+    y = np.zeros((n, length, len(lags)), np.float32)
+    weights = np.zeros_like(y)
+    for i, k in enumerate(lags):
+        y[:, k:, i] = x[:, : length - k]
+        weights[:, k:, i] = 1.0
+    return (x, y, weights) if several else (x, y[..., 0], weights[..., 0])
 
 
 def marker_seen(n: int, length: int, vocab_size: int = 8, seed=None) -> tuple[np.ndarray, np.ndarray]:

@@ -62,20 +62,25 @@ def draw_unrolled_rnn(steps: int = 4, title: str = "A recurrent layer, folded an
     return fig
 
 
-def draw_dependency_graphs(steps: int = 6, conv_layers: int = 2, kernel_size: int = 3):
+def draw_dependency_graphs(steps: int = 6, conv_layers: int = 2, kernel_size: int = 3, scan: bool = False):
     """Computation graphs of a conv stack and a recurrent layer over ``steps`` time steps.
 
     Each node is one output vector; an arrow means "needs". In the conv stack, every node
     of a layer depends only on the layer below, so a whole layer is computed at once and
     the longest chain has ``conv_layers`` links. In the RNN, h_t needs h_{t-1}: the longest
-    chain has ``steps`` links. That chain (the critical path) is drawn in red.
+    chain has ``steps`` links. That chain (the critical path) is drawn in red. With ``scan``
+    a third panel (lesson 07) shows a linear recurrence computed as a parallel prefix scan:
+    at level k each position combines with the one 2^k before it, so ceil(log2 T) levels.
     """
     steps = validate.integer("steps", steps, minimum=2, maximum=12)
     conv_layers = validate.integer("conv_layers", conv_layers, minimum=1, maximum=4)
     kernel_size = validate.integer("kernel_size", kernel_size, minimum=1)
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be a positive odd integer, got {kernel_size!r}")
-    fig, (ax_cnn, ax_rnn) = plt.subplots(1, 2, figsize=(13, 3.8))
+    if not isinstance(scan, bool):
+        raise ValueError(f"scan must be True or False, got {scan!r}")
+    fig, axes = plt.subplots(1, 3 if scan else 2, figsize=(19 if scan else 13, 3.8))
+    ax_cnn, ax_rnn = axes[:2]
     half = kernel_size // 2
     red = "#d62728"
     for ax in (ax_cnn, ax_rnn):
@@ -98,6 +103,8 @@ def draw_dependency_graphs(steps: int = 6, conv_layers: int = 2, kernel_size: in
         if t:
             _arrow(ax_rnn, (t - 1 + 0.2, 1), (t - 0.2, 1), color=red, linewidth=2)
     ax_rnn.set_title(f"Recurrent layer: critical path = T = {steps} steps")
+    if scan:
+        _draw_scan(axes[2], steps, red)
     for ax, top in ((ax_cnn, conv_layers), (ax_rnn, 1)):
         ax.set_xlim(-0.7, steps + (3.2 if ax is ax_cnn else 0))
         ax.set_ylim(-0.8, top + 0.8)
@@ -106,6 +113,32 @@ def draw_dependency_graphs(steps: int = 6, conv_layers: int = 2, kernel_size: in
     fig.suptitle("What must wait for what: red arrows are the longest chain of dependent steps")
     fig.tight_layout()
     return fig
+
+
+def _draw_scan(ax, steps: int, red: str) -> None:
+    """Hillis-Steele prefix scan over ``steps`` positions: level k combines position t with t - 2^k."""
+    from utils.scan import scan_levels
+
+    levels = scan_levels(steps)
+    for t in range(steps):
+        ax.add_patch(plt.Circle((t, 0), 0.18, color="#cccccc"))
+        ax.text(t, -0.45, f"$(a_{{{t + 1}}}, b_{{{t + 1}}})$", ha="center", va="center", fontsize=8)
+    for level in range(1, levels + 1):
+        shift = 2 ** (level - 1)
+        for t in range(steps):
+            ax.add_patch(plt.Circle((t, level), 0.18, color="#d9c2b8"))
+            red_here = t == steps - 1
+            _arrow(ax, (t, level - 1 + 0.2), (t, level - 0.2), color=red if red_here else "gray",
+                   linewidth=2 if red_here else 0.7)
+            if t >= shift:
+                _arrow(ax, (t - shift + 0.1, level - 1 + 0.2), (t - 0.1, level - 0.2), color="gray", linewidth=0.7)
+    for t in range(steps):
+        ax.text(t, levels + 0.45, f"$h_{{{t + 1}}}$", ha="center", va="center")
+    ax.set_title(f"Linear recurrence as a parallel scan: critical path = ceil(log2 T) = {levels} levels")
+    ax.set_xlim(-0.7, steps)
+    ax.set_ylim(-0.8, levels + 0.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
 
 
 def draw_gated_cell(cell: str):

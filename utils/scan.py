@@ -57,12 +57,25 @@ def linear_recurrence_sequential(a, b):
 def linear_recurrence_parallel(a, b):
     """The same states as :func:`linear_recurrence_sequential`, by a parallel prefix scan over time.
 
-    Position t of the scan of the pairs (a_1, b_1), ..., (a_t, b_t) under :func:`combine` is the
-    map h_0 -> A_t h_0 + B_t; from h_0 = 0 the state is B_t.
+    Hillis & Steele's scan: at level k every position t combines what it holds with what
+    position t - 2^k holds (positions before the start hold the identity, a = 1 and b = 0). Each
+    level is one batch of element-wise operations over all positions at once; after
+    ceil(log2 T) levels position t holds the composition of steps 1..t, h_0 -> A_t h_0 + B_t,
+    and from h_0 = 0 its state is B_t. ``keras.ops.associative_scan(combine, (a, b), axis=1)``
+    computes the same (tests check it); this form shows every level.
     """
     a, b = _checked(a, b)
-    _, states = ops.associative_scan(combine, (a, b), axis=1)
-    return ops.reshape(states, ops.shape(b))     # TensorFlow's scan loses the static shape; restore it
+    steps, shift = a.shape[1], 1
+    if steps is None:
+        raise ValueError("linear_recurrence_parallel needs a fixed number of time steps; build the model "
+                         "with keras.Input(shape=(length, features))")
+    while shift < steps:                      # ceil(log2 T) levels, each over every position at once
+        pad = [[0, 0], [shift, 0], [0, 0]]
+        a_before = ops.pad(a[:, :-shift], pad, constant_values=1.0)     # what position t - shift holds
+        b_before = ops.pad(b[:, :-shift], pad)
+        a, b = combine((a_before, b_before), (a, b))
+        shift *= 2
+    return b
 
 
 def scan_levels(steps: int) -> int:
