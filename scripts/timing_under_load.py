@@ -2,9 +2,10 @@
 
     python scripts/timing_under_load.py --runs 20 --load "python -m utils.build --only 02 --out /tmp/load"
 
-The checks are the ones lessons 03 and 06 assert, computed the same way (the interleaved grid of
-``bench.benchmark``, the slope fit, ``bench.utilisation`` and the LSTM/Conv1D step at T = 256);
-lesson 03's time-to-result race is run by executing that cell's logic in ``time_to_result``. The
+The checks are the ones lessons 03, 06 and 07 assert, computed the same way (the interleaved grid of
+``bench.benchmark``, the slope fit, ``bench.utilisation``, the LSTM/Conv1D step at T = 256,
+``bench.streaming_latency`` and lesson 07's growth exponents); lesson 03's time-to-result race is run
+by executing that cell's logic in ``time_to_result``. ``--checks`` picks groups. The
 load command is restarted whenever it ends, so the machine stays busy for the whole run. Prints
 one line per run and a summary; exits 1 if any check failed in any run.
 """
@@ -43,6 +44,24 @@ def grid_checks() -> dict[str, bool]:
     }
 
 
+def streaming_checks() -> dict[str, bool]:
+    rows = bench.streaming_latency(layers=(2, 4, 6, 8), streams=32, width=64)
+    gru, cnn = rows[0]["seconds"], {r["field"]: r["seconds"] for r in rows[1:]}
+    return {"03 streaming: CNN field 511 > 3x GRU step": cnn[511] > 3 * gru,
+            "03 streaming: CNN cost at field 511 > 3x at field 31": cnn[511] > 3 * cnn[31]}
+
+
+def beyond_checks() -> dict[str, bool]:
+    kinds = ("Conv1D", "GRU", "minGRU, sequential", "minGRU, parallel scan", "causal attention")
+    grid = bench.benchmark(kinds=kinds, lengths=(128, 512, 2048), batch=8, width=64, repeats=3, log=None)
+    gap = bench.growth_exponent(grid, "causal attention") - bench.growth_exponent(grid, "minGRU, parallel scan")
+    return {"07 attention exponent > scan exponent + 0.5": gap > 0.5}
+
+
+CHECKS = {"grid": lambda: grid_checks(), "race": lambda: time_to_result(), "streaming": lambda: streaming_checks(),
+          "beyond": lambda: beyond_checks()}
+
+
 def time_to_result() -> dict[str, bool]:
     keras = runtime.import_keras()
     length, vocab, lag, target = 64, 8, 4, 0.95
@@ -79,6 +98,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--load", default="", help="a command kept running beside the checks")
+    parser.add_argument("--checks", nargs="+", choices=sorted(CHECKS), default=sorted(CHECKS),
+                        help="which groups of checks to run (default: all)")
     args = parser.parse_args(argv)
     runtime.setup(seed=42, verbose=True)
     print(f"matmul ceiling before: {bench.matmul_gflops():.0f} GFLOP/s", flush=True)
@@ -89,7 +110,7 @@ def main(argv=None) -> int:
             if args.load and (load is None or load.poll() is not None):
                 load = subprocess.Popen(shlex.split(args.load), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             start = time.perf_counter()
-            checks = {**grid_checks(), **time_to_result()}
+            checks = {name: passed for group in args.checks for name, passed in CHECKS[group]().items()}
             for name, passed in checks.items():
                 failures[name] = failures.get(name, 0) + (not passed)
             failed = [name for name, passed in checks.items() if not passed]

@@ -207,3 +207,11 @@ def test_gru_stream_step_matches_a_gru_layer_step_by_step():
 def test_streaming_latency_rejects_bad_depths():
     with pytest.raises(ValueError, match="layers"):
         bench.streaming_latency(layers=(0,))
+
+
+def test_growth_exponent_fits_the_two_longest_lengths():
+    rows = [bench.BenchResult("causal attention", t, "CPU", 1e-9 * t**2, 2e-9 * t**2, 8, 64, "CPU") for t in (128, 512, 2048)]
+    assert bench.growth_exponent(rows, "causal attention") == pytest.approx(2.0)
+    assert bench.growth_exponent(rows, "causal attention", "train_s") == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="two or more lengths"):
+        bench.growth_exponent(rows[:1], "causal attention")

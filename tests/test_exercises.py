@@ -22,6 +22,7 @@ CODE_EXERCISES = {
     "04.5": (lambda g, m: g * min(1.0, m / np.linalg.norm(g)), lambda g, m: np.clip(g, -m, m)),
     "05.1": (lambda z, h, n: z * h + (1 - z) * n, lambda z, h, n: (1 - z) * h + z * n),
     "06.4": (lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), lambda a, b: 1 / len(set(a))),
+    "07.1": (lambda e, f: (e[0] * f[0], f[0] * e[1] + f[1]), lambda e, f: (e[0] * f[0], e[1] + f[1])),
 }
 
 
@@ -34,6 +35,8 @@ def test_code_exercises_accept_right_code_and_reject_wrong_code(exercise_id):
 
 
 KNOWN_ANSWERS = {
+    "07.2": 12,
+    "07.3": 268.435456,
     "00.1": 1 / 6,
     "00.2": (7, 29),
     "00.3": 10 * math.log(8) / 520,

@@ -342,7 +342,7 @@ class BenchResult:
 
 
 def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, width: int = 64,
-              repeats: int = 5, device: str = "CPU", log=print) -> list[BenchResult]:
+              repeats: int = 5, device: str = "CPU", log=print, warmup: int = 2) -> list[BenchResult]:
     """Time a forward pass and a training step for every layer kind and length, on ``device``.
 
     The models and their data are placed on ``device`` ("CPU" or "GPU") with ``keras.device``,
@@ -350,10 +350,11 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
     weights really were. Deterministic kernels are off while timing (they can be slower) and
     restored afterwards. Every argument is checked before the first model is built. At each
     length all kinds are timed interleaved (:func:`interleaved_times`), so their ratios hold on
-    a machine that other work shares.
+    a machine that other work shares. ``warmup`` untimed rounds come first (the first call compiles).
     """
     kinds = tuple(validate.one_of("kinds", kind, SEQUENCE_KINDS) for kind in _as_tuple("kinds", kinds))
     lengths = validate.integers("lengths", lengths, minimum=1)
+    warmup = validate.integer("warmup", warmup, minimum=1)
     batch, width = validate.integer("batch", batch, minimum=1), validate.integer("width", width, minimum=1)
     repeats = validate.integer("repeats", repeats, minimum=1)
     validate.one_of("device", device, DEVICES)
@@ -373,7 +374,7 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
             for kind, model in models.items():
                 calls["forward", kind] = lambda m=model: m.predict_on_batch(x)
                 calls["train", kind] = lambda m=model: m.train_on_batch(x, y)
-            times = interleaved_times(calls, repeats=repeats)       # every kind feels the same load
+            times = interleaved_times(calls, repeats=repeats, warmup=warmup)   # every kind feels the same load
             for kind, model in models.items():
                 forward, train = times["forward", kind], times["train", kind]
                 results.append(BenchResult(kind, length, device, forward, train, batch, width,
@@ -382,6 +383,21 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
                     log(f"  {device} T={length:5d} {kind:15s} forward {forward * 1e3:8.2f} ms  "
                         f"train step {train * 1e3:8.2f} ms", flush=True)
     return results
+
+
+def growth_exponent(results: list[BenchResult], kind: str, which: str = "forward_s") -> float:
+    """p in time ~ T^p for ``kind``: the slope of log(time) against log(T) between its two longest lengths.
+
+    ``which`` is ``"forward_s"`` or ``"train_s"``. About 1 for work linear in T, towards 2 for
+    attention's T x T scores. Each length of :func:`benchmark` is timed in its own interleaved
+    loop, so compare *differences* of exponents between kinds when the machine may be loaded.
+    """
+    validate.one_of("which", which, ("forward_s", "train_s"))
+    rows = sorted((r for r in results if r.kind == kind), key=lambda r: r.length)
+    if len(rows) < 2:
+        raise ValueError(f"growth_exponent needs {kind!r} measured at two or more lengths, got {len(rows)}")
+    short, long = rows[-2:]
+    return float(np.log(getattr(long, which) / getattr(short, which)) / np.log(long.length / short.length))
 
 
 def placed_on(device: str):

@@ -47,6 +47,8 @@ LESSONS = (
     Lesson("05", "05_lstm_and_gru", "LSTM and GRU", "gates keep the gradient path open; how fast gated cells and a dilated CNN learn long lags"),
     Lesson("06", "06_choosing_an_architecture", "Choosing an architecture",
            "real data sets side by side, and the comparison table rebuilt from measurements"),
+    Lesson("07", "07_beyond_the_tradeoff", "Beyond the trade-off",
+           "minGRU trains as a parallel scan (log T depth), attention in one step at T² cost: measured against GRU and CNN"),
 )
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"

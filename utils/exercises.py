@@ -175,6 +175,27 @@ def _gru_update_works(function) -> bool:
         return False
 
 
+def _combine_works(function) -> bool:
+    """Run the learner's combine as a Hillis-Steele scan on random pairs and compare with the loop h = a h + b."""
+    rng = np.random.default_rng(3)
+    try:
+        for steps in (1, 5, 16, 23):
+            a, b = rng.uniform(0, 1, (steps, 3)), rng.normal(size=(steps, 3))
+            expected, h = [], np.zeros(3)
+            for t in range(steps):
+                h = a[t] * h + b[t]
+                expected.append(h)
+            pairs, shift = [(a[t], b[t]) for t in range(steps)], 1
+            while shift < steps:
+                pairs = [pairs[t] if t < shift else tuple(function(pairs[t - shift], pairs[t])) for t in range(steps)]
+                shift *= 2
+            if not np.allclose([np.asarray(p[1], dtype=float) for p in pairs], expected):
+                return False
+        return True
+    except Exception:
+        return False
+
+
 def _runs_like(reference, cases):
     """A verify function: the learner's function must match ``reference`` on every argument tuple in ``cases``."""
     def verify(function) -> bool:
@@ -267,6 +288,11 @@ EXERCISES: dict[str, Exercise] = {
     "05.2": Exercise("Four blocks (i, f, g, o), each units x (inputs + units) weights plus units biases.", _lstm_params),
     "05.3": Exercise("10 uncertain steps out of T + 20, each a uniform guess among 8 digits.",
                      _copy_memory_baseline_1000, rel_tol=1e-3),
+    "07.1": Exercise("Apply earlier, then later: a2 * (a1 * h + b1) + b2. Collect the factor of h and the rest.",
+                     verify=_combine_works),
+    "07.2": Exercise("Level k combines with the position 2**k back; stop when 2**levels reaches T.", lambda: 12),
+    "07.3": Exercise("batch x heads x T x T numbers of 4 bytes each.", lambda: 8 * 2 * 2048 * 2048 * 4 / 1e6,
+                     rel_tol=1e-3),
     "06.1": Exercise("A bounded but long per-step context that should parallelise over time: think receptive fields.",
                      lambda: "TCN"),
     "06.2": Exercise("With kernel 2 and doubling dilations, n layers see 2**n steps.",
