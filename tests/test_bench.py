@@ -155,7 +155,7 @@ def test_benchmark_times_with_determinism_off_and_restores_it(monkeypatch):
     seen = []
     original = bench.interleaved_times
     monkeypatch.setattr(bench, "interleaved_times",
-                        lambda f, repeats: seen.append(runtime.op_determinism()) or original(f, repeats))
+                        lambda f, repeats, warmup=2: seen.append(runtime.op_determinism()) or original(f, repeats, warmup))
     runtime.seed_everything(0, deterministic=True)
     bench.benchmark(kinds=["Conv1D"], lengths=[8], batch=2, width=4, repeats=1, log=None)
     if keras.backend.backend() != "jax":
