@@ -249,7 +249,9 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
             branch[model_name, seed] = f"b{len(branch)}"
     first = models[next(iter(models))].inputs[0]
     inputs = keras.Input(shape=tuple(first.shape[1:]), dtype=first.dtype)
-    joint = keras.Model(inputs, {branch[k]: m(inputs) for k, m in models.items()}, name=re.sub(r"\W+", "_", name))
+    # each output is named after its branch, so dict losses and metrics match it on every Keras 3 version
+    joint = keras.Model(inputs, {branch[k]: keras.layers.Identity(name=branch[k])(m(inputs)) for k, m in models.items()},
+                        name=re.sub(r"\W+", "_", name))
     joint.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
                   loss={b: loss for b in branch.values()},
                   **{"weighted_metrics" if sample_weight is not None else "metrics":
