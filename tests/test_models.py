@@ -3,10 +3,34 @@
 import numpy as np
 import pytest
 
-from utils import data, models, report
+from utils import data, memory, models, report
 from utils.runtime import import_keras
 
 keras = import_keras()
+
+
+def test_dilated_causal_cnn_sees_its_field_and_nothing_later():
+    series = keras.Input(shape=(40, 3))
+    model = keras.Model(series, models.dilated_causal_cnn(series, filters=5))
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv1D)]
+    assert [layer.dilation_rate[0] for layer in convs] == [1, 2, 4, 8] and model.output_shape == (None, 40, 5)
+    assert memory.receptive_field(model) == memory.conv_stack_field(3, (1, 2, 4, 8)) == 31
+    x = np.random.default_rng(0).normal(size=(1, 40, 3)).astype("float32")
+    changed = x.copy()
+    changed[0, 20] += 1.0                                  # a change at step 20 reaches steps 20..50, never earlier
+    difference = np.abs(keras.ops.convert_to_numpy(model(changed) - model(x))).sum(axis=-1)[0]
+    assert np.all(difference[:20] == 0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"filters": 0}, "filters must be an integer >= 1"),
+    ({"dilations": ()}, "dilations must hold at least one integer"),
+    ({"dilations": (1, 0)}, "dilations must be integers >= 1"),
+    ({"kernel_size": 2.5}, "kernel_size must be an integer >= 1"),
+])
+def test_dilated_causal_cnn_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        models.dilated_causal_cnn(keras.Input(shape=(8, 1)), **kwargs)
 
 
 def test_fcn_structure():

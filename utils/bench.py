@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils import runtime, validate
+from utils import models, runtime, validate
 from utils.runtime import import_keras
 from utils.scan import scan_levels
 
@@ -56,9 +56,7 @@ def build_sequence_model(kind: str, length: int, width: int = 64) -> "keras.Mode
         for _ in range(CONV_DEPTH):
             h = keras.layers.Conv1D(width, CONV_KERNEL, padding="same", activation="relu")(h)
     elif kind == "dilated Conv1D":
-        h = series
-        for d in DILATIONS:
-            h = keras.layers.Conv1D(width, CONV_KERNEL, padding="causal", dilation_rate=d, activation="relu")(h)
+        h = models.dilated_causal_cnn(series, width, DILATIONS, CONV_KERNEL)
     elif kind in BEYOND_KINDS:
         from utils.layers import CausalSelfAttention, MinGRU
 
@@ -280,9 +278,7 @@ def cnn_window_step(layers: int, width: int = 64) -> tuple["keras.Model", int]:
     layers, width = validate.integer("layers", layers, minimum=1), validate.integer("width", width, minimum=1)
     field = 1 + (CONV_KERNEL - 1) * (2**layers - 1)
     window = keras.Input(shape=(field, width))
-    h = window
-    for dilation in (2**i for i in range(layers)):
-        h = keras.layers.Conv1D(width, CONV_KERNEL, padding="causal", dilation_rate=dilation, activation="relu")(h)
+    h = models.dilated_causal_cnn(window, width, [2**i for i in range(layers)], CONV_KERNEL)
     return keras.Model(window, h[:, -1], name=f"cnn_window_step_{layers}"), field
 
 

@@ -1,8 +1,9 @@
-"""Reference models for time-series classification, built with the functional API.
+"""Reference models and model parts, built with the functional API.
 
-Introduced in lesson 06, where the same data sets are given to a fully convolutional
-network, a recurrent classifier and a CNN+RNN hybrid, all trained by
-``training.compile_and_fit`` with identical settings.
+:func:`dilated_causal_cnn` is lesson 02's dilated stack, which lessons 03, 06 and 07 reuse.
+The classifiers are introduced in lesson 06, where the same data sets are given to a fully
+convolutional network, a recurrent classifier and a CNN+RNN hybrid, all trained by
+``training.fit_seeds`` with identical settings.
 """
 
 from __future__ import annotations
@@ -16,6 +17,20 @@ keras = import_keras()
 layers = keras.layers
 
 RECURRENT_CELLS = {"GRU": layers.GRU, "LSTM": layers.LSTM, "SimpleRNN": layers.SimpleRNN}
+
+
+def dilated_causal_cnn(h, filters: int = 32, dilations=(1, 2, 4, 8), kernel_size: int = 3):
+    """Causal convolutions with growing dilations, each with a ReLU: lesson 02's dilated stack.
+
+    ``h`` is a (batch, time, channels) tensor; the result is (batch, time, filters), and output
+    step t sees the inputs t - field + 1 ... t only, with field = 1 + (kernel_size - 1) *
+    sum(dilations) (:func:`utils.memory.conv_stack_field`): 31 steps for the defaults.
+    """
+    filters = validate.integer("filters", filters, minimum=1)
+    kernel_size = validate.integer("kernel_size", kernel_size, minimum=1)
+    for dilation in validate.integers("dilations", dilations, minimum=1):
+        h = layers.Conv1D(filters, kernel_size, padding="causal", dilation_rate=dilation, activation="relu")(h)
+    return h
 
 
 def _validated(input_shape, num_classes) -> tuple[tuple[int, int], int]:
