@@ -58,6 +58,16 @@ def test_recurrences_reject_mismatched_shapes():
         scan.linear_recurrence_sequential(a[0], b[0])
 
 
+def test_parallel_form_takes_another_combine_and_rejects_a_non_function():
+    a, b = np.full((1, 6, 2), 0.5, "float32"), np.ones((1, 6, 2), "float32")
+    wrong = scan.linear_recurrence_parallel(a, b, combine=lambda e, f: (e[0] * f[0], e[1] + f[1]))   # forgets a
+    right = scan.linear_recurrence_parallel(a, b, combine=scan.combine)
+    assert np.allclose(keras.ops.convert_to_numpy(wrong)[0, :, 0], np.arange(1, 7))
+    assert np.allclose(keras.ops.convert_to_numpy(right)[0, :, 0], 2 - 0.5 ** np.arange(6))
+    with pytest.raises(ValueError, match="combine must be a function"):
+        scan.linear_recurrence_parallel(a, b, combine=3)
+
+
 @pytest.mark.parametrize("steps, levels", [(1, 0), (2, 1), (3, 2), (8, 3), (9, 4), (1024, 10), (4096, 12)])
 def test_scan_levels_is_ceil_log2(steps, levels):
     assert scan.scan_levels(steps) == levels

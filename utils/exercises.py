@@ -176,20 +176,17 @@ def _gru_update_works(function) -> bool:
 
 
 def _combine_works(function) -> bool:
-    """Run the learner's combine as a Hillis-Steele scan on random pairs and compare with the loop h = a h + b."""
+    """Run the learner's combine inside ``scan.linear_recurrence_parallel``; compare with the loop h = a h + b."""
+    from utils import scan  # imports Keras, which only this checker needs
+
     rng = np.random.default_rng(3)
     try:
         for steps in (1, 5, 16, 23):
-            a, b = rng.uniform(0, 1, (steps, 3)), rng.normal(size=(steps, 3))
-            expected, h = [], np.zeros(3)
-            for t in range(steps):
-                h = a[t] * h + b[t]
-                expected.append(h)
-            pairs, shift = [(a[t], b[t]) for t in range(steps)], 1
-            while shift < steps:
-                pairs = [pairs[t] if t < shift else tuple(function(pairs[t - shift], pairs[t])) for t in range(steps)]
-                shift *= 2
-            if not np.allclose([np.asarray(p[1], dtype=float) for p in pairs], expected):
+            a = rng.uniform(0, 1, (1, steps, 3)).astype("float32")
+            b = rng.normal(size=(1, steps, 3)).astype("float32")
+            expected = scan.keras.ops.convert_to_numpy(scan.linear_recurrence_sequential(a, b))
+            states = scan.keras.ops.convert_to_numpy(scan.linear_recurrence_parallel(a, b, combine=function))
+            if states.shape != expected.shape or not np.allclose(states, expected, atol=1e-5):
                 return False
         return True
     except Exception:

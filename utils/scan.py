@@ -54,7 +54,7 @@ def linear_recurrence_sequential(a, b):
     return ops.transpose(states, (1, 0, 2))
 
 
-def linear_recurrence_parallel(a, b):
+def linear_recurrence_parallel(a, b, combine=combine):
     """The same states as :func:`linear_recurrence_sequential`, by a parallel prefix scan over time.
 
     Hillis & Steele's scan: at level k every position t combines what it holds with what
@@ -62,9 +62,11 @@ def linear_recurrence_parallel(a, b):
     level is one batch of element-wise operations over all positions at once; after
     ceil(log2 T) levels position t holds the composition of steps 1..t, h_0 -> A_t h_0 + B_t,
     and from h_0 = 0 its state is B_t. ``keras.ops.associative_scan(combine, (a, b), axis=1)``
-    computes the same (tests check it); this form shows every level.
+    computes the same (tests check it); this form shows every level. ``combine`` may be replaced
+    by another function of two (a, b) pairs, as lesson 07's exercise does with the learner's own.
     """
     a, b = _checked(a, b)
+    validate.callable_("combine", combine)
     steps, shift = a.shape[1], 1
     if steps is None:
         raise ValueError("linear_recurrence_parallel needs a fixed number of time steps; build the model "
