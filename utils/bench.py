@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils import models, runtime, validate
+from utils import memory, models, runtime, validate
 from utils.runtime import import_keras
 from utils.scan import scan_levels
 
@@ -276,9 +276,10 @@ def cnn_window_step(layers: int, width: int = 64) -> tuple["keras.Model", int]:
     window ``(streams, field, width)`` to the newest output ``(streams, width)``.
     """
     layers, width = validate.integer("layers", layers, minimum=1), validate.integer("width", width, minimum=1)
-    field = 1 + (CONV_KERNEL - 1) * (2**layers - 1)
+    dilations = [2**i for i in range(layers)]
+    field = memory.conv_stack_field(CONV_KERNEL, dilations)              # 1 + 2 (2^layers - 1)
     window = keras.Input(shape=(field, width))
-    h = models.dilated_causal_cnn(window, width, [2**i for i in range(layers)], CONV_KERNEL)
+    h = models.dilated_causal_cnn(window, width, dilations, CONV_KERNEL)
     return keras.Model(window, h[:, -1], name=f"cnn_window_step_{layers}"), field
 
 
