@@ -160,3 +160,29 @@ def test_fit_seeds_weights_the_loss_per_step_and_checks_the_weights_shape():
     assert np.isfinite(runs.final("val_loss")).all() and len(runs.curve("accuracy")) == 2
     with pytest.raises(ValueError, match="shaped like y"):
         training.fit_seeds(build, (0, 1), x, y, sample_weight=w[..., 0], epochs=1, progress_every=0)
+
+
+def test_build_for_fit_traces_the_training_step_once_and_changes_no_result():
+    x, y = data()
+    weights, traces = {}, {}
+    for prebuild in (False, True):
+        seed_everything(5)
+        model = small_regressor()
+        model.compile(optimizer=keras.optimizers.Adam(1e-2, clipnorm=1.0), loss="mse", metrics=["mae"])
+        if prebuild:
+            training.build_for_fit(model, x, y)
+            assert model.optimizer.built or keras.backend.backend() != "tensorflow"
+        traced, step = [], model.train_step
+        if keras.backend.backend() == "tensorflow":                  # count how often TensorFlow traces the step
+            model.train_step = lambda batch, step=step, traced=traced: (traced.append(1), step(batch))[1]
+        model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+        weights[prebuild], traces[prebuild] = model.get_weights(), len(traced)
+    for a, b in zip(weights[False], weights[True]):
+        np.testing.assert_array_equal(a, b)
+    if keras.backend.backend() == "tensorflow":
+        assert traces == {False: 2, True: 1}
+
+
+def test_build_for_fit_needs_a_compiled_model():
+    with pytest.raises(ValueError, match="compile the model first"):
+        training.build_for_fit(small_regressor(), *data())

@@ -72,6 +72,27 @@ class StopWhenMastered(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def build_for_fit(model, x, y, sample_weight=None) -> None:
+    """On TensorFlow, create a compiled model's loss trackers, metrics and optimizer variables before ``fit``.
+
+    There Keras creates them inside the first traced training step (Adam's two moments per
+    weight, one loss tracker per output), and TensorFlow then traces that step a second time,
+    because a ``tf.function`` that created variables is retraced without them. On a joint model of
+    a dozen recurrent branches that second trace costs several seconds. This builds them from the
+    shapes of one example, as Keras itself does on JAX and PyTorch, where this function therefore
+    does nothing (building early there would skip a shuffle Keras draws, and change the batches).
+    The variables start at the same values either way, so training is unchanged.
+    """
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("compile the model first: build_for_fit creates its optimizer's variables")
+    symbolic_build = getattr(model, "_symbolic_build", None)              # Keras' own, private since 3.0
+    if keras.backend.backend() != "tensorflow" or symbolic_build is None:
+        return
+    first = lambda v: None if v is None else np.asarray(v)[:1]           # noqa: E731 - one example's shapes
+    symbolic_build(data_batch=(keras.tree.map_structure(first, x), keras.tree.map_structure(first, y),
+                               None if sample_weight is None else keras.tree.map_structure(first, sample_weight)))
+
+
 def compile_and_fit(model, x, y, *, epochs: int = 10, learning_rate: float = 1e-3, batch_size: int = 32,
                     loss: str = "sparse_categorical_crossentropy", metrics=("accuracy",),
                     validation_data=None, validation_split: float = 0.0, clipnorm: float | None = None,
@@ -109,6 +130,7 @@ def compile_and_fit(model, x, y, *, epochs: int = 10, learning_rate: float = 1e-
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     else:
         model.compile(optimizer=optimizer, loss=loss, weighted_metrics=metrics)
+    build_for_fit(model, x, y, sample_weight)
     every = max(1, epochs // 5) if progress_every is None else progress_every
     callbacks = [EpochProgress(model.name, epochs, every)] if every else []
     if stop_at is not None:
@@ -271,7 +293,9 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
         validation = (x_val, {b: y_val for b in branch.values()}, *({b: w_val[0] for b in branch.values()} for _ in w_val))
     start = time.perf_counter()
     weights = None if sample_weight is None else {b: sample_weight for b in branch.values()}
-    fitted = joint.fit(x, {b: y for b in branch.values()}, sample_weight=weights, epochs=epochs, batch_size=batch_size,
+    targets = {b: y for b in branch.values()}
+    build_for_fit(joint, x, targets, weights)
+    fitted = joint.fit(x, targets, sample_weight=weights, epochs=epochs, batch_size=batch_size,
                        validation_data=validation, callbacks=callbacks, verbose=0)
     seconds = time.perf_counter() - start
     runs = {}
@@ -342,6 +366,7 @@ def fit_logging_gradients(model, x, y, *, batch_size: int = 32, epochs: int = 1,
     validate.same_length("x", x, "y", y)
     if getattr(model, "optimizer", None) is None:
         raise ValueError("compile the model first: fit_logging_gradients trains it with its own optimizer")
+    build_for_fit(model, x, y)
     losses, norms = [], []
     for _ in range(epochs):
         for start in range(0, len(x), batch_size):
