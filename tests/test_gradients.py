@@ -108,3 +108,18 @@ def test_fit_logging_gradients_records_every_batch():
     assert logs["loss"].shape == logs["gradient_norm"].shape == (6,)
     assert logs["gradient_norm"][0] == pytest.approx(first, rel=1e-5), "the norm is taken before the batch's update"
     assert logs["loss"][-1] < logs["loss"][0]
+
+
+def test_compiled_weight_gradient_function_matches_the_eager_one():
+    model = _tiny_rnn()
+    x = np.random.default_rng(4).normal(size=(8, 6, 2)).astype("float32")
+    y = np.linspace(-1, 1, 8, dtype="float32")[:, None]
+    compiled, eager = gradients.weight_gradient_function(model), gradients.weight_gradient_function(model, compiled=False)
+    for batch in (slice(0, 4), slice(4, 8), slice(0, 3)):          # two shapes: the compiled one is traced again
+        assert compiled(x[batch], y[batch]) == pytest.approx(eager(x[batch], y[batch]), rel=1e-5)
+    model.trainable_weights[0].assign(2 * model.trainable_weights[0])   # reads the weights as they are now
+    assert compiled(x[:4], y[:4]) == pytest.approx(gradients.weight_gradient_norm(model, x[:4], y[:4]), rel=1e-5)
+    with pytest.raises(ValueError, match="compiled must be True or False"):
+        gradients.weight_gradient_function(model, compiled="yes")
+    with pytest.raises(ValueError, match="same number of examples"):
+        compiled(x, y[:2])

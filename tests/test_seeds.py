@@ -72,6 +72,9 @@ def test_seed_runs_reporting():
         run.curve("val_accuracy")
     with pytest.raises(ValueError, match="exactly one of"):
         run.count("loss")
+    joint = run.predict(x[:10])
+    for seed, predictions in zip(run.seeds, joint):
+        np.testing.assert_allclose(predictions, run.models[seed].predict(x[:10], verbose=0), rtol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -48,47 +48,72 @@ def _input_gradient(model, x: np.ndarray, y, loss) -> np.ndarray:
     raise ValueError(f"unsupported Keras backend {backend!r}; expected tensorflow, jax or torch")
 
 
-def weight_gradient_norm(model, x, y, loss: str = "mse") -> float:
-    """The global norm of ∂L/∂weights for one batch, L being the batch's mean loss: what clipping sees.
+def weight_gradient_function(model, loss: str = "mse", compiled: bool = True):
+    """``norm(x, y)``: the global norm of ∂L/∂weights for one batch, L being the batch's mean loss.
 
-    Keras reports a running mean of the loss over an epoch and never the gradient; this is
-    the true per-batch quantity, before any clipping. Works on every Keras backend.
+    This is what clipping sees, before any clipping. Keras reports a running mean of the loss
+    over an epoch and never the gradient; this is the true per-batch quantity. With
+    ``compiled=True`` TensorFlow and JAX trace the gradient once and reuse it for every batch of
+    the same shape (a log of every batch of an epoch, lesson 04); PyTorch always runs it eagerly.
+    The norm is summed in float64, so a huge gradient is reported, not turned into inf.
     """
-    x = validate.array("x", x, dtype="float32")
-    y = validate.array("y", y, dtype="float32")
-    validate.same_length("x", x, "y", y)
-    weights = model.trainable_weights
-    scale = 1.0 / len(x)
+    if not isinstance(compiled, bool):
+        raise ValueError(f"compiled must be True or False, got {compiled!r}")
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
-        with tf.GradientTape() as tape:
-            objective = _objective(model, tf.convert_to_tensor(x), y, loss) * scale
-        grads = [g.numpy() for g in tape.gradient(objective, weights)]
+        def gradient(x, y):
+            with tf.GradientTape() as tape:
+                objective = _objective(model, x, y, loss) / tf.cast(tf.shape(x)[0], x.dtype)
+            return tape.gradient(objective, model.trainable_weights)
+
+        gradient = tf.function(gradient, reduce_retracing=True) if compiled else gradient
+
+        def weight_gradients(x, y):
+            return [g.numpy() for g in gradient(tf.convert_to_tensor(x), tf.convert_to_tensor(y))]
     elif backend == "jax":
         import jax
 
-        trainable = [v.value for v in model.trainable_variables]
-        others = [v.value for v in model.non_trainable_variables]
-
-        def objective(values):
-            out, _ = model.stateless_call(values, others, x, training=False)
+        def objective(trainable, others, x, y):
+            out, _ = model.stateless_call(trainable, others, x, training=False)
             per_example = keras.losses.get(loss)(y, out) if isinstance(loss, str) else loss(y, out)
-            return keras.ops.sum(per_example) * scale
+            return keras.ops.sum(per_example) / x.shape[0]
 
-        grads = [np.asarray(g) for g in jax.grad(objective)(trainable)]
+        gradient = jax.jit(jax.grad(objective)) if compiled else jax.grad(objective)
+
+        def weight_gradients(x, y):
+            trainable = [v.value for v in model.trainable_variables]
+            others = [v.value for v in model.non_trainable_variables]
+            return [np.asarray(g) for g in gradient(trainable, others, x, y)]
     elif backend == "torch":
-        for w in weights:
-            w.value.grad = None
-        objective = _objective(model, x, y, loss) * scale
-        objective.backward()
-        grads = [w.value.grad.detach().cpu().numpy() for w in weights]
-        for w in weights:
-            w.value.grad = None
+        def weight_gradients(x, y):
+            weights = model.trainable_weights
+            for w in weights:
+                w.value.grad = None
+            (_objective(model, x, y, loss) / len(x)).backward()
+            grads = [w.value.grad.detach().cpu().numpy() for w in weights]
+            for w in weights:
+                w.value.grad = None
+            return grads
     else:
         raise ValueError(f"unsupported Keras backend {backend!r}; expected tensorflow, jax or torch")
-    return float(np.sqrt(sum(np.sum(np.square(g.astype(np.float64))) for g in grads)))
+
+    def norm(x, y) -> float:
+        x = validate.array("x", x, dtype="float32")
+        y = validate.array("y", y, dtype="float32")
+        validate.same_length("x", x, "y", y)
+        return float(np.sqrt(sum(np.sum(np.square(g.astype(np.float64))) for g in weight_gradients(x, y))))
+
+    return norm
+
+
+def weight_gradient_norm(model, x, y, loss: str = "mse") -> float:
+    """The global norm of ∂L/∂weights for one batch (mean loss L), run once and eagerly.
+
+    For many batches of one model use :func:`weight_gradient_function`, which compiles it.
+    """
+    return weight_gradient_function(model, loss, compiled=False)(x, y)
 
 
 def input_gradient_norms(model, x, y=None, loss: str = "mse") -> np.ndarray:
