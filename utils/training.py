@@ -144,6 +144,12 @@ def compile_and_fit(model, x, y, *, epochs: int = 10, learning_rate: float = 1e-
     return history
 
 
+def _input_like(model):
+    """A fresh ``keras.Input`` shaped and typed like the single input of ``model``: the root of a joint model."""
+    first = model.inputs[0]
+    return keras.Input(shape=tuple(first.shape[1:]), dtype=first.dtype)
+
+
 class SeedRuns:
     """The result of :func:`fit_seeds`: one trained model and one history per seed.
 
@@ -178,8 +184,7 @@ class SeedRuns:
 
         One call compiles one prediction function for all seeds instead of one per seed.
         """
-        first = self.models[self.seeds[0]].inputs[0]
-        inputs = keras.Input(shape=tuple(first.shape[1:]), dtype=first.dtype)
+        inputs = _input_like(self.models[self.seeds[0]])
         joint = keras.Model(inputs, [self.models[s](inputs) for s in self.seeds])
         return [np.asarray(p) for p in joint.predict(x, verbose=0)]
 
@@ -278,8 +283,7 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
             model.name = re.sub(r"\W+", "_", f"{model_name}_seed_{seed}")    # unique inside the joint model
             models[model_name, seed] = model
             branch[model_name, seed] = f"b{len(branch)}"
-    first = models[next(iter(models))].inputs[0]
-    inputs = keras.Input(shape=tuple(first.shape[1:]), dtype=first.dtype)
+    inputs = _input_like(models[next(iter(models))])
     # each output is named after its branch, so dict losses and metrics match it on every Keras 3 version
     joint = keras.Model(inputs, {branch[k]: keras.layers.Identity(name=branch[k])(m(inputs)) for k, m in models.items()},
                         name=re.sub(r"\W+", "_", name))
