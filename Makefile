@@ -3,7 +3,7 @@
 #   make test     unit tests of utils/ and every notebook under nbval
 #   make lab      open JupyterLab on the course
 #   make sync     rewrite notebooks' shared cells/badges/syllabus and clear outputs
-#   make lint     ruff over utils/, tests/, scripts/ and notebooks/ (CI runs it before the tests)
+#   make lint     ruff over utils/, course/, tests/, scripts/ and notebooks/ (CI runs it before the tests)
 #   make gpu-check   benchmark CPU and GPU to T=4096, run lessons 03 and 05, report in build/gpu-check/
 #   BACKEND=jax (or torch) with test, course or lab: that Keras backend, installed from requirements-BACKEND.txt
 #   make clean    remove build/ (keeps .venv); make distclean also removes .venv
@@ -36,7 +36,7 @@ $(VENV)/.installed-%: requirements-%.txt $(STAMP)
 	touch $@
 
 course: $(STAMP) $(BACKEND_STAMP)
-	$(RUN)$(BIN)/python -m utils.build $(if $(ONLY),--only $(ONLY))
+	$(RUN)$(BIN)/python -m course.build $(if $(ONLY),--only $(ONLY))
 
 # Any non-zero pytest status fails, including 5 ("no tests collected"): a run that tests
 # nothing must not pass. PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS="tests -x".
@@ -49,13 +49,13 @@ lab: $(STAMP) $(BACKEND_STAMP)
 	$(RUN)$(BIN)/jupyter lab notebooks/
 
 gpu-check: $(STAMP) $(BACKEND_STAMP)
-	$(RUN)$(BIN)/python -m utils.gpu_check
+	$(RUN)$(BIN)/python -m course.gpu_check
 
 sync: $(STAMP)
-	$(BIN)/python -m utils.course
+	$(BIN)/python -m course.sync
 
 lint: $(STAMP)
-	$(BIN)/ruff check utils tests scripts notebooks
+	$(BIN)/ruff check utils course tests scripts notebooks
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Run every timing check of the course many times, optionally with a competing load beside it.
 
-    python scripts/timing_under_load.py --runs 20 --load "python -m utils.build --only 02 --out /tmp/load"
+    python scripts/timing_under_load.py --runs 20 --load "python -m course.build --only 02 --out /tmp/load"
 
 The checks are the ones lessons 03, 06 and 07 assert, computed the same way (the interleaved grid of
 ``bench.benchmark``, the slope fit, ``bench.utilisation``, the LSTM/Conv1D step at T = 256,

@@ -7,7 +7,8 @@ expected, and where the call used to do expensive work first, the test proves it
 import numpy as np
 import pytest
 
-from utils import bench, build, data, exercises, gradients, memory, models, plots, report, scratch, training
+from course import build
+from utils import bench, data, exercises, gradients, memory, models, plots, report, scratch, training
 from utils.layers import TruncatedSimpleRNNCell
 from utils.runtime import import_keras, seed_everything
 

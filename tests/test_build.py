@@ -9,7 +9,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from utils import build, course, site
+from course import build, site
+from course import sync as course
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPORT_UTILS = f"import sys; sys.path.insert(0, {str(ROOT)!r})"

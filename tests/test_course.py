@@ -5,7 +5,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils import COURSE_REPOSITORY, course
+from course import COURSE_REPOSITORY
+from course import sync as course
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

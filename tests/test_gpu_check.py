@@ -1,6 +1,7 @@
 """The GPU check: its summary table, and the whole command on whatever machine runs the tests."""
 
-from utils import bench, gpu_check
+from course import gpu_check
+from utils import bench
 
 
 def _result(kind, length, device, train_s, forward_s=0.01):

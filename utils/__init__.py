@@ -17,14 +17,8 @@ Modules (each notebook imports what it needs):
 - ``utils.gradients`` gradients through time, backend-neutral (lesson 04)
 - ``utils.layers``    a truncated-BPTT recurrent cell (lesson 04)
 - ``utils.models``    FCN, recurrent and hybrid classifiers (lesson 06)
-- ``utils.course``    syllabus, shared notebook cells, ``make sync``
-- ``utils.build``     the course build (``make course``): executes notebooks into ``build/``
 
-Importing ``utils`` itself is cheap: it does not import Keras or TensorFlow.
+Importing ``utils`` itself is cheap: it does not import Keras or TensorFlow. What builds and
+maintains the course (``make course``, ``make sync``, ``make gpu-check``) is the separate package
+:mod:`course`; no lesson imports it.
 """
-
-COURSE_REPOSITORY = "https://github.com/rnn-vs-cnn-course/rnn-vs-cnn"
-"""Where the course lives. A fork edits this one line and runs ``make sync``, which
-rewrites the Colab bootstrap cell and the Colab badges of every notebook and the README."""
-
-__all__ = ["COURSE_REPOSITORY"]

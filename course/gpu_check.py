@@ -1,9 +1,9 @@
-"""One command that checks a GPU machine end to end: ``python -m utils.gpu_check``.
+"""One command that checks a GPU machine end to end: ``python -m course.gpu_check``.
 
 It runs the layer benchmark on the CPU and on the GPU up to T=4096, measures each device's
 matmul ceiling, executes lessons 03 and 05 as a learner would, and writes a short report to
 ``build/gpu-check/report.md`` (with the benchmark CSV and the executed notebooks beside it).
-It works on any Keras backend, e.g. ``KERAS_BACKEND=jax python -m utils.gpu_check`` on a machine
+It works on any Keras backend, e.g. ``KERAS_BACKEND=jax python -m course.gpu_check`` on a machine
 with JAX and no TensorFlow. Without a GPU it still runs (the CPU part) and says so.
 """
 
@@ -15,8 +15,9 @@ from pathlib import Path
 
 import nbformat
 
-from utils import bench, build, runtime
-from utils.course import NOTEBOOKS_DIR, ROOT
+from course import build
+from course.sync import NOTEBOOKS_DIR, ROOT
+from utils import bench, runtime
 from utils.report import Table
 
 LESSONS = ("03_parallelization", "05_lstm_and_gru")

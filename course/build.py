@@ -17,8 +17,8 @@ The first notebook that raises stops the build: its partial copy is still writte
 names the notebook and the failing cell, and the exit status is 1. Finally every page is checked:
 nothing may load from the network and every relative link must resolve (exit status 1 if not).
 
-    python -m utils.build                 # the whole course
-    python -m utils.build --only 00 02    # just these lessons; the others keep their last build
+    python -m course.build                 # the whole course
+    python -m course.build --only 00 02    # just these lessons; the others keep their last build
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from pathlib import Path
 
 import nbformat
 
-from utils import site
-from utils.course import LESSONS, ROOT
+from course import site
+from course.sync import LESSONS, ROOT
 from utils.runtime import NOISE_RE
 
 PROGRESS_EVERY = 20.0

@@ -1,6 +1,6 @@
 """The built course as a small offline site: pages, navigation, index, reports and a link check.
 
-Used by :mod:`utils.build` (``make course``). Everything a page needs ships inside ``build/``:
+Used by :mod:`course.build` (``make course``). Everything a page needs ships inside ``build/``:
 MathJax 2 is copied from the pinned ``jupyter-server-mathjax`` package, images are embedded,
 and :func:`check_site` fails the build if any page loads a script, stylesheet, image or font
 from the network, or links to a file that is not there.
@@ -52,7 +52,7 @@ def lesson_html(nb, remove_input_tags=("remove-input",)) -> str:
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    from utils.course import BADGE_RE
+    from course.sync import BADGE_RE
 
     nb = copy.deepcopy(nb)
     for cell in nb.cells:

@@ -1,6 +1,6 @@
 """The course's table of contents and the parts every notebook shares.
 
-Used by ``make sync`` (``python -m utils.course``), which rewrites, in every notebook and
+Used by ``make sync`` (``python -m course.sync``), which rewrites, in every notebook and
 the README: the Colab bootstrap cell (each lesson's first code cell), the "Open in
 Colab" badges, and the syllabus table between ``<!-- syllabus:start -->`` and
 ``<!-- syllabus:end -->``; it also clears outputs and execution counts. A test checks
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from utils import COURSE_REPOSITORY
+from course import COURSE_REPOSITORY
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = ROOT / "notebooks"
