@@ -189,3 +189,28 @@ def test_build_for_fit_traces_the_training_step_once_and_changes_no_result():
 def test_build_for_fit_needs_a_compiled_model():
     with pytest.raises(ValueError, match="compile the model first"):
         training.build_for_fit(small_regressor(), *data())
+
+
+@pytest.mark.parametrize("harness", ["compile_and_fit", "fit_seeds"])
+def test_several_steps_per_execution_give_the_same_weights(monkeypatch, harness):
+    """Running STEPS_PER_EXECUTION steps per call changes no update: 90 examples make 3 batches of 32,
+    the last one short, and an epoch of 3 steps is not a multiple of 2 steps per execution."""
+    x, y = data()
+    x, y = x[:90], y[:90]
+    weights, losses = {}, {}
+    for steps in (1, 2):
+        monkeypatch.setattr(training, "STEPS_PER_EXECUTION", steps)
+        if harness == "compile_and_fit":
+            seed_everything(3)
+            model = small_regressor()
+            history = training.compile_and_fit(model, x, y, epochs=3, batch_size=32, loss="mse", metrics=(),
+                                               validation_data=(x[:20], y[:20]), progress_every=0)
+            weights[steps], losses[steps] = model.get_weights(), history.history["val_loss"]
+        else:
+            runs = training.fit_seeds(small_regressor, (3, 4), x, y, epochs=3, batch_size=32, loss="mse",
+                                      validation_data=(x[:20], y[:20]), progress_every=0)
+            weights[steps] = [w for s in runs.seeds for w in runs.models[s].get_weights()]
+            losses[steps] = list(runs.curve("val_loss").ravel())
+    for a, b in zip(weights[1], weights[2]):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(losses[1], losses[2], rtol=1e-6)

@@ -16,6 +16,15 @@ from utils.runtime import import_keras
 
 keras = import_keras()
 
+STEPS_PER_EXECUTION = 32
+"""Training (and validation) steps Keras runs per call into its compiled function, in every fit here.
+
+Each step is the same update as before, in the same order, so the weights are identical
+(``tests/test_seeds.py`` checks it on every backend); what goes is the round trip from Python
+into the compiled step between batches, which dominates small models such as lesson 01's
+digit readers. Keras calls batch-level callbacks once per execution, so none is used here.
+"""
+
 
 class EpochProgress(keras.callbacks.Callback):
     """Print one line every ``every`` epochs (and after the last): metrics and elapsed time."""
@@ -36,16 +45,6 @@ class EpochProgress(keras.callbacks.Callback):
         metrics = ", ".join(f"{k} {v:.4g}" for k, v in (logs or {}).items() if k != "learning_rate")
         print(f"  {self.name} epoch {done}/{self.epochs}: {metrics} ({time.perf_counter() - self.start:.1f} s)",
               flush=True)
-
-
-class BatchLosses(keras.callbacks.Callback):
-    """Record the training loss after every batch (Keras reports the epoch's running mean)."""
-
-    def on_train_begin(self, logs=None):
-        self.losses = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.losses.append(float((logs or {}).get("loss", np.nan)))
 
 
 class StopWhenMastered(keras.callbacks.Callback):
@@ -127,9 +126,9 @@ def compile_and_fit(model, x, y, *, epochs: int = 10, learning_rate: float = 1e-
                              "pass metrics=('accuracy',) or similar, or leave stop_at=None")
     optimizer = keras.optimizers.Adam(learning_rate, clipnorm=clipnorm)
     if sample_weight is None:
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics, steps_per_execution=STEPS_PER_EXECUTION)
     else:
-        model.compile(optimizer=optimizer, loss=loss, weighted_metrics=metrics)
+        model.compile(optimizer=optimizer, loss=loss, weighted_metrics=metrics, steps_per_execution=STEPS_PER_EXECUTION)
     build_for_fit(model, x, y, sample_weight)
     every = max(1, epochs // 5) if progress_every is None else progress_every
     callbacks = [EpochProgress(model.name, epochs, every)] if every else []
@@ -290,7 +289,8 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     joint.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
                   loss={b: loss for b in branch.values()},
                   **{"weighted_metrics" if sample_weight is not None else "metrics":
-                     {b: list(metrics) for b in branch.values()} if metrics else None})
+                     {b: list(metrics) for b in branch.values()} if metrics else None},
+                  steps_per_execution=STEPS_PER_EXECUTION)
     runtime.seed_everything(seeds[0])
     every = max(1, epochs // 5) if progress_every is None else progress_every
     callbacks = [_SeedProgress(name, branch, epochs, every)] if every else []
