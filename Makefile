@@ -1,6 +1,7 @@
 # The course's commands. The first use creates .venv and installs requirements.txt into it.
 #   make course   execute every lesson into build/ (executed notebooks + offline HTML)
-#   make test     unit tests of utils/ and every notebook under nbval
+#   make test     unit tests of utils/ and course/, and every notebook under nbval
+#   make test-backend BACKEND=jax   the unit tests and the lessons whose code differs by backend (what CI runs on JAX)
 #   make lab      open JupyterLab on the course
 #   make sync     rewrite notebooks' shared cells/badges/syllabus and clear outputs
 #   make lint     ruff over utils/, course/, tests/, scripts/ and notebooks/ (CI runs it before the tests)
@@ -17,7 +18,7 @@ BACKEND ?=
 BACKEND_STAMP := $(if $(BACKEND),$(VENV)/.installed-$(BACKEND))
 RUN := $(if $(BACKEND),KERAS_BACKEND=$(BACKEND) )
 
-.PHONY: setup course test lab sync lint gpu-check clean distclean
+.PHONY: setup course test test-backend lab sync lint gpu-check clean distclean
 
 setup: $(STAMP)
 
@@ -44,6 +45,16 @@ PYTEST ?= $(BIN)/python -m pytest
 PYTEST_ARGS ?=
 test: $(STAMP) $(BACKEND_STAMP)
 	$(RUN)$(PYTEST) $(PYTEST_ARGS)
+
+# The lessons whose code takes a different path on each backend: lesson 03's benchmark places and
+# times models per device, 04 and 05 take gradients through time (utils.gradients), 04 and 07 run
+# custom layers and the scan written in keras.ops. CI runs these, with every unit test, on JAX
+# after the whole suite on TensorFlow; `make test BACKEND=jax` runs every lesson there.
+# tests/test_ci.py keeps the list complete.
+BACKEND_LESSONS := notebooks/03_parallelization.ipynb notebooks/04_vanishing_gradients.ipynb \
+	notebooks/05_lstm_and_gru.ipynb notebooks/07_beyond_the_tradeoff.ipynb
+test-backend: $(STAMP) $(BACKEND_STAMP)
+	$(RUN)$(PYTEST) tests $(BACKEND_LESSONS) $(PYTEST_ARGS)
 
 lab: $(STAMP) $(BACKEND_STAMP)
 	$(RUN)$(BIN)/jupyter lab notebooks/

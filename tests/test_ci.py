@@ -1,6 +1,7 @@
 """CI cannot pass on nothing: an empty run fails, every notebook is collected, lint runs."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,8 +36,42 @@ def test_ci_runs_lint_before_the_tests():
     assert commands.index("make lint") < commands.index("make test")
 
 
-def test_ci_runs_the_suite_on_tensorflow_and_on_jax():
+def test_ci_runs_the_suite_on_tensorflow_and_the_backend_lessons_on_jax():
     commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.startswith("#")]
-    assert "make test" in commands and "make test BACKEND=jax" in commands
+    assert "make test" in commands and "make test-backend BACKEND=jax" in commands
     assert (ROOT / "requirements-jax.txt").is_file()
+
+
+def _backend_lessons() -> set[str]:
+    """The notebooks listed in the Makefile's BACKEND_LESSONS (continuation lines joined)."""
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    match = re.search(r"^BACKEND_LESSONS :=(.*)$", makefile, re.M)
+    assert match, "the Makefile defines BACKEND_LESSONS"
+    return set(match.group(1).split())
+
+
+BACKEND_SPECIFIC = re.compile(r"from utils import [^\n]*\b(gradients|scan)\b|from utils\.layers import|utils\.layers\.")
+"""A lesson that imports these takes a backend-specific path: gradients through time, keras.ops layers and scans."""
+
+
+def test_backend_lessons_cover_every_lesson_with_backend_specific_code():
+    listed = _backend_lessons()
+    assert all((ROOT / path).is_file() for path in listed), listed
+    needed = {"notebooks/03_parallelization.ipynb"}          # its benchmark places and times models per device
+    for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
+        if BACKEND_SPECIFIC.search(path.read_text().replace('\\n",\n    "', "\n")):
+            needed.add(f"notebooks/{path.name}")
+    assert needed <= listed, f"add to BACKEND_LESSONS in the Makefile: {sorted(needed - listed)}"
+
+
+def test_make_test_backend_collects_the_unit_tests_and_those_lessons():
+    result = subprocess.run(
+        ["make", "-s", "-o", ".venv/.installed-requirements", "test-backend",
+         f"PYTEST={sys.executable} -m pytest", "PYTEST_ARGS=--collect-only -q"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "MAKEFLAGS": ""},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    files = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
+    assert {f for f in files if f.startswith("notebooks/")} == _backend_lessons()
+    assert "tests/test_ci.py" in files
