@@ -1,5 +1,6 @@
 """The notebooks keep the course's rules: clean in git, shared cells in sync, the template."""
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -81,3 +82,46 @@ def test_bootstrap_cell_is_short_and_hidden_in_the_html():
     for path in NOTEBOOKS:
         first_code = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
         assert course.BOOTSTRAP_TAG in first_code.metadata.get("tags", []), path.name
+
+
+RUN_TIME_RE = re.compile(r"\*\*Run time:\*\*\s+(?:about|under)\s+(a|one|two|three|[\d.]+)\s+(s|seconds?|minutes?)\b")
+WORDS = {"a": 1.0, "one": 1.0, "two": 2.0, "three": 3.0}
+
+
+def stated_cpu_seconds(title: str) -> float:
+    """The 2-core CPU run time a lesson's title cell states (its first figure), in seconds."""
+    match = RUN_TIME_RE.search(title)
+    if not match:
+        raise ValueError(f"no '**Run time:** about N s|minutes' in the title cell: {title[:200]!r}")
+    number = WORDS.get(match.group(1)) or float(match.group(1))
+    return number * (60 if match.group(2).startswith("minute") else 1)
+
+
+def readme_seconds_at_200_gflops(backend: str = "TensorFlow") -> dict[str, float]:
+    """Each lesson's measured nbval seconds from the README's table, scaled to a 200 GFLOP/s machine."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    header = next(line for line in lines if line.strip().startswith("| backend | matmul GFLOP/s |"))
+    lessons = [c.strip() for c in header.strip().strip("|").split("|")][2:]
+    row = next(line for line in lines if line.strip().startswith(f"| {backend}"))
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+    rate = float(cells[1])
+    return {lesson: float(v) * rate / 200 for lesson, v in zip(lessons, cells[2:]) if lesson.isdigit()}
+
+
+def test_stated_run_time_parses_the_forms_lessons_use():
+    assert stated_cpu_seconds("**Run time:** about 20 s on a 2-core CPU") == 20
+    assert stated_cpu_seconds("**Run time:** about a minute on a 2-core CPU") == 60
+    assert stated_cpu_seconds("**Run time:** about 2.5 minutes on a 2-core CPU at ~200 GFLOP/s") == 150
+    with pytest.raises(ValueError, match="Run time"):
+        stated_cpu_seconds("**Run time:** quick")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stated_run_time_is_within_2x_of_the_readme_figure(path):
+    """A lesson's title cell states its CPU run time; the README measures it (scaled to 200 GFLOP/s)."""
+    measured = readme_seconds_at_200_gflops()
+    number = path.name[:2]
+    assert number in measured, f"the README's table of run times has no column for lesson {number}"
+    stated = stated_cpu_seconds(nbformat.read(path, as_version=4).cells[0].source)
+    assert 0.5 <= stated / measured[number] <= 2, (
+        f"{path.name} states {stated:.0f} s, the README measured {measured[number]:.0f} s at 200 GFLOP/s")
