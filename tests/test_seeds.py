@@ -192,13 +192,14 @@ def test_build_for_fit_needs_a_compiled_model():
 
 
 @pytest.mark.parametrize("harness", ["compile_and_fit", "fit_seeds"])
-def test_several_steps_per_execution_give_the_same_weights(monkeypatch, harness):
-    """Running STEPS_PER_EXECUTION steps per call changes no update: 90 examples make 3 batches of 32,
-    the last one short, and an epoch of 3 steps is not a multiple of 2 steps per execution."""
+@pytest.mark.parametrize("steps_per_execution", [2, 32])
+def test_several_steps_per_execution_give_the_same_weights(monkeypatch, harness, steps_per_execution):
+    """Running several steps per call changes no update: 90 examples make 3 batches of 32, the last one
+    short; an epoch of 3 steps is not a multiple of 2 steps per execution, and shorter than 32."""
     x, y = data()
     x, y = x[:90], y[:90]
     weights, losses = {}, {}
-    for steps in (1, 2):
+    for steps in (1, steps_per_execution):
         monkeypatch.setattr(training, "STEPS_PER_EXECUTION", steps)
         if harness == "compile_and_fit":
             seed_everything(3)
@@ -211,6 +212,7 @@ def test_several_steps_per_execution_give_the_same_weights(monkeypatch, harness)
                                       validation_data=(x[:20], y[:20]), progress_every=0)
             weights[steps] = [w for s in runs.seeds for w in runs.models[s].get_weights()]
             losses[steps] = list(runs.curve("val_loss").ravel())
-    for a, b in zip(weights[1], weights[2]):
+    assert len(losses[1]) == len(losses[steps_per_execution]) == 3 * (1 if harness == "compile_and_fit" else 2)
+    for a, b in zip(weights[1], weights[steps_per_execution]):
         np.testing.assert_array_equal(a, b)
-    np.testing.assert_allclose(losses[1], losses[2], rtol=1e-6)
+    np.testing.assert_allclose(losses[1], losses[steps_per_execution], rtol=1e-6)
