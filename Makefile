@@ -6,7 +6,7 @@
 #   make sync     rewrite notebooks' shared cells/badges/syllabus and clear outputs
 #   make lint     ruff over utils/, course/, tests/, scripts/ and notebooks/ (CI runs it before the tests)
 #   make gpu-check   benchmark CPU and GPU to T=4096, run lessons 03 and 05, report in build/gpu-check/
-#   BACKEND=jax (or torch) with test, course or lab: that Keras backend, installed from requirements-BACKEND.txt
+#   BACKEND=jax (or torch) with test, test-backend, course or lab: that Keras backend, installed from requirements-BACKEND.txt
 #   make clean    remove build/ (keeps .venv); make distclean also removes .venv
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -48,9 +48,10 @@ test: $(STAMP) $(BACKEND_STAMP)
 
 # The lessons whose code takes a different path on each backend: lesson 03's benchmark places and
 # times models per device, 04 and 05 take gradients through time (utils.gradients), 04 and 07 run
-# custom layers and the scan written in keras.ops. CI runs these, with every unit test, on JAX
-# after the whole suite on TensorFlow; `make test BACKEND=jax` runs every lesson there.
-# tests/test_ci.py keeps the list complete.
+# custom layers and the scan written in keras.ops. Lesson 06 times models with the same
+# utils.bench functions that 03 and 07 run, so it adds no code path. CI runs these, with every
+# unit test, on JAX after the whole suite on TensorFlow; `make test BACKEND=jax` runs every lesson
+# there. tests/test_ci.py keeps the list complete.
 BACKEND_LESSONS := notebooks/03_parallelization.ipynb notebooks/04_vanishing_gradients.ipynb \
 	notebooks/05_lstm_and_gru.ipynb notebooks/07_beyond_the_tradeoff.ipynb
 test-backend: $(STAMP) $(BACKEND_STAMP)

@@ -63,6 +63,12 @@ def test_backend_lessons_cover_every_lesson_with_backend_specific_code():
         if BACKEND_SPECIFIC.search(path.read_text().replace('\\n",\n    "', "\n")):
             needed.add(f"notebooks/{path.name}")
     assert needed <= listed, f"add to BACKEND_LESSONS in the Makefile: {sorted(needed - listed)}"
+    # a lesson left out may time models with utils.bench only through calls a listed lesson also makes
+    calls = {path.name: set(re.findall(r"bench\.(\w+)\(", path.read_text()))
+             for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    covered = set().union(*(calls[Path(p).name] for p in listed))
+    for name, used in calls.items():
+        assert used <= covered, f"{name} calls bench.{sorted(used - covered)}, which no lesson in BACKEND_LESSONS runs"
 
 
 def test_make_test_backend_collects_the_unit_tests_and_those_lessons():

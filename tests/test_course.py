@@ -97,15 +97,25 @@ def stated_cpu_seconds(title: str) -> float:
     return number * (60 if match.group(2).startswith("minute") else 1)
 
 
-def readme_seconds_at_200_gflops(backend: str = "TensorFlow") -> dict[str, float]:
-    """Each lesson's measured nbval seconds from the README's table, scaled to a 200 GFLOP/s machine."""
+def readme_seconds_at_200_gflops(backend: str = "TensorFlow") -> list[dict[str, float]]:
+    """Each row of the README's run-time table for ``backend``: lesson -> nbval seconds, scaled to 200 GFLOP/s.
+
+    Scaling by the matmul rate is rough (per-step overhead does not scale with it), so the table keeps
+    rows measured on a slow and on a fast machine, and a stated run time must fit every row.
+    """
     lines = (ROOT / "README.md").read_text().splitlines()
     header = next(line for line in lines if line.strip().startswith("| backend | matmul GFLOP/s |"))
     lessons = [c.strip() for c in header.strip().strip("|").split("|")][2:]
-    row = next(line for line in lines if line.strip().startswith(f"| {backend}"))
-    cells = [c.strip() for c in row.strip().strip("|").split("|")]
-    rate = float(cells[1])
-    return {lesson: float(v) * rate / 200 for lesson, v in zip(lessons, cells[2:]) if lesson.isdigit()}
+    rows = []
+    for line in lines:
+        if line.strip().startswith(f"| {backend}"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            rate = float(cells[1])
+            rows.append({lesson: float(v) * rate / 200 for lesson, v in zip(lessons, cells[2:])
+                         if lesson.isdigit() and v not in ("", "—")})
+    if not rows:
+        raise ValueError(f"the README's run-time table has no {backend} row")
+    return rows
 
 
 def test_stated_run_time_parses_the_forms_lessons_use():
@@ -117,11 +127,12 @@ def test_stated_run_time_parses_the_forms_lessons_use():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_stated_run_time_is_within_2x_of_the_readme_figure(path):
+def test_stated_run_time_is_within_2x_of_the_readme_figures(path):
     """A lesson's title cell states its CPU run time; the README measures it (scaled to 200 GFLOP/s)."""
-    measured = readme_seconds_at_200_gflops()
     number = path.name[:2]
-    assert number in measured, f"the README's table of run times has no column for lesson {number}"
     stated = stated_cpu_seconds(nbformat.read(path, as_version=4).cells[0].source)
-    assert 0.5 <= stated / measured[number] <= 2, (
-        f"{path.name} states {stated:.0f} s, the README measured {measured[number]:.0f} s at 200 GFLOP/s")
+    rows = readme_seconds_at_200_gflops()
+    assert all(number in row for row in rows), f"a TensorFlow row of the README's run-time table lacks lesson {number}"
+    for row in rows:
+        assert 0.5 <= stated / row[number] <= 2, (
+            f"{path.name} states {stated:.0f} s, the README measured {row[number]:.0f} s at 200 GFLOP/s")

@@ -20,10 +20,16 @@ STEPS_PER_EXECUTION = 32
 """Training (and validation) steps Keras runs per call into its compiled function, in every fit here.
 
 Each step is the same update as before, in the same order, so the weights are identical
-(``tests/test_seeds.py`` checks it on every backend); what goes is the round trip from Python
+(``tests/test_seeds.py`` checks it on TensorFlow and JAX); what goes is the round trip from Python
 into the compiled step between batches, which dominates small models such as lesson 01's
 digit readers. Keras calls batch-level callbacks once per execution, so none is used here.
+Keras on PyTorch runs one step per call only (:func:`steps_per_execution`).
 """
+
+
+def steps_per_execution() -> int:
+    """:data:`STEPS_PER_EXECUTION`, or 1 on the PyTorch backend, where Keras accepts no other value."""
+    return 1 if keras.backend.backend() == "torch" else STEPS_PER_EXECUTION
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -126,9 +132,9 @@ def compile_and_fit(model, x, y, *, epochs: int = 10, learning_rate: float = 1e-
                              "pass metrics=('accuracy',) or similar, or leave stop_at=None")
     optimizer = keras.optimizers.Adam(learning_rate, clipnorm=clipnorm)
     if sample_weight is None:
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics, steps_per_execution=STEPS_PER_EXECUTION)
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics, steps_per_execution=steps_per_execution())
     else:
-        model.compile(optimizer=optimizer, loss=loss, weighted_metrics=metrics, steps_per_execution=STEPS_PER_EXECUTION)
+        model.compile(optimizer=optimizer, loss=loss, weighted_metrics=metrics, steps_per_execution=steps_per_execution())
     build_for_fit(model, x, y, sample_weight)
     every = max(1, epochs // 5) if progress_every is None else progress_every
     callbacks = [EpochProgress(model.name, epochs, every)] if every else []
@@ -290,7 +296,7 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
                   loss={b: loss for b in branch.values()},
                   **{"weighted_metrics" if sample_weight is not None else "metrics":
                      {b: list(metrics) for b in branch.values()} if metrics else None},
-                  steps_per_execution=STEPS_PER_EXECUTION)
+                  steps_per_execution=steps_per_execution())
     runtime.seed_everything(seeds[0])
     every = max(1, epochs // 5) if progress_every is None else progress_every
     callbacks = [_SeedProgress(name, branch, epochs, every)] if every else []
