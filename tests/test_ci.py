@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lesson_code import imported_utils_modules, notebook_code
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -51,8 +53,8 @@ def _backend_lessons() -> set[str]:
     return set(match.group(1).split())
 
 
-BACKEND_SPECIFIC = re.compile(r"from utils import [^\n]*\b(gradients|scan)\b|from utils\.layers import|utils\.layers\.")
-"""A lesson that imports these takes a backend-specific path: gradients through time, keras.ops layers and scans."""
+BACKEND_SPECIFIC = {"gradients", "scan", "layers"}
+"""A lesson that imports these utils modules takes a backend-specific path: gradients through time, keras.ops layers and scans."""
 
 
 def test_backend_lessons_cover_every_lesson_with_backend_specific_code():
@@ -60,11 +62,11 @@ def test_backend_lessons_cover_every_lesson_with_backend_specific_code():
     assert all((ROOT / path).is_file() for path in listed), listed
     needed = {"notebooks/03_parallelization.ipynb"}          # its benchmark places and times models per device
     for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
-        if BACKEND_SPECIFIC.search(path.read_text().replace('\\n",\n    "', "\n")):
+        if imported_utils_modules(notebook_code(path)) & BACKEND_SPECIFIC:
             needed.add(f"notebooks/{path.name}")
     assert needed <= listed, f"add to BACKEND_LESSONS in the Makefile: {sorted(needed - listed)}"
     # a lesson left out may time models with utils.bench only through calls a listed lesson also makes
-    calls = {path.name: set(re.findall(r"bench\.(\w+)\(", path.read_text()))
+    calls = {path.name: set(re.findall(r"bench\.(\w+)\(", notebook_code(path)))
              for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
     covered = set().union(*(calls[Path(p).name] for p in listed))
     for name, used in calls.items():

@@ -1,32 +1,11 @@
 """The layout: ``utils/`` is the lessons' library, ``course/`` the machinery that builds the course."""
 
 import ast
-import json
 from pathlib import Path
 
+from lesson_code import imported_utils_modules, notebook_code
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _imported_utils_modules(source: str) -> set[str]:
-    """Names of the ``utils`` modules a piece of Python imports (``from utils import a, b``, ``utils.c``)."""
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.module == "utils":
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("utils."):
-            found.add(node.module.split(".")[1])
-        elif isinstance(node, ast.Import):
-            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("utils.")}
-    return found
-
-
-def _notebook_code(path: Path) -> str:
-    cells = json.loads(path.read_text())["cells"]
-    lines = []
-    for cell in cells:
-        if cell["cell_type"] == "code":
-            lines += [line for line in "".join(cell["source"]).splitlines() if not line.lstrip().startswith(("%", "!"))]
-    return "\n".join(lines)
 
 
 def test_utils_never_imports_the_course_machinery():
@@ -43,10 +22,10 @@ def test_every_utils_module_serves_a_lesson():
     modules = {p.stem for p in (ROOT / "utils").glob("*.py")} - {"__init__"}
     used = set()
     for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
-        used |= _imported_utils_modules(_notebook_code(path))
+        used |= imported_utils_modules(notebook_code(path))
     grown = True
     while grown:
-        more = set().union(*(_imported_utils_modules((ROOT / "utils" / f"{m}.py").read_text()) for m in used & modules))
+        more = set().union(*(imported_utils_modules((ROOT / "utils" / f"{m}.py").read_text()) for m in used & modules))
         grown = not more <= used
         used |= more
     assert modules - used == set(), f"utils modules no lesson uses (course machinery belongs in course/): {modules - used}"
