@@ -74,12 +74,32 @@ def test_backend_lessons_cover_every_lesson_with_backend_specific_code():
 
 
 def test_make_test_backend_collects_the_unit_tests_and_those_lessons():
+    """The default path (no PYTEST_ARGS): unit tests, then the backend lessons (UNIT_WORKERS=0: collected in-process)."""
     result = subprocess.run(
-        ["make", "-s", "-o", ".venv/.installed-requirements", "test-backend",
-         f"PYTEST={sys.executable} -m pytest", "PYTEST_ARGS=--collect-only -q"],
+        ["make", "-s", "-o", ".venv/.installed-requirements", "test-backend", "UNIT_WORKERS=0",
+         f"PYTEST={sys.executable} -m pytest --collect-only -q"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "MAKEFLAGS": ""},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     files = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
     assert {f for f in files if f.startswith("notebooks/")} == _backend_lessons()
     assert "tests/test_ci.py" in files
+
+
+def _make_commands(*args: str) -> list[str]:
+    """The commands ``make`` would run (a dry run), with PYTEST shown as 'pytest'."""
+    result = subprocess.run(["make", "-n", "-s", "-o", ".venv/.installed-requirements", "-o", ".venv/.installed-jax",
+                             *args, "PYTEST=pytest"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "MAKEFLAGS": ""})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return [line.strip() for line in result.stdout.splitlines() if "pytest" in line]
+
+
+def test_unit_tests_run_in_two_workers_and_lessons_one_at_a_time():
+    """Two xdist workers share the unit tests; a lesson never shares the machine with another lesson."""
+    assert _make_commands("test") == ["pytest -n 2 tests", "pytest notebooks"]
+    backend = _make_commands("test-backend", "BACKEND=jax")
+    assert backend[0] == "KERAS_BACKEND=jax pytest -n 2 tests"
+    assert backend[1].startswith("KERAS_BACKEND=jax pytest notebooks/") and " -n " not in backend[1]
+    # PYTEST_ARGS narrows a run to exactly what it names, in one process
+    assert _make_commands("test", "PYTEST_ARGS=tests -x") == ["pytest tests -x"]
