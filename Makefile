@@ -43,8 +43,8 @@ course: $(STAMP) $(BACKEND_STAMP)
 # nothing must not pass. PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS="tests -x".
 # Without PYTEST_ARGS, the unit tests run in two worker processes (pytest-xdist): most of their time
 # is Python, tracing and subprocesses, which two workers spread over both cores (on 2 cores:
-# TensorFlow 242 -> 148 s, JAX 304 -> 243 s). The lessons then run one at a time, as a learner runs them, so nbval's seconds are a
-# lesson's own and no timing check shares the machine with another lesson.
+# TensorFlow 242 -> 148 s, JAX 304 -> 243 s). The lessons then run one at a time, as a learner runs
+# them, so nbval's seconds are a lesson's own and no timing check shares the machine with another.
 PYTEST ?= $(BIN)/python -m pytest
 PYTEST_ARGS ?=
 UNIT_WORKERS ?= 2

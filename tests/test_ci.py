@@ -11,13 +11,15 @@ from lesson_code import imported_utils_modules, notebook_code
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run ``make -s`` in the project with these arguments, the installed packages taken as up to date."""
+    return subprocess.run(["make", "-s", "-o", ".venv/.installed-requirements", "-o", ".venv/.installed-jax", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, "MAKEFLAGS": ""})
+
+
 def test_make_test_fails_when_no_test_runs():
     """pytest's exit status 5 ("no tests collected") reaches make and fails it."""
-    result = subprocess.run(
-        ["make", "-s", "-o", ".venv/.installed-requirements", "test",
-         f"PYTEST={sys.executable} -m pytest", "PYTEST_ARGS=tests/test_ci.py -k no_test_has_this_name -q"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "MAKEFLAGS": ""},
-    )
+    result = _make("test", f"PYTEST={sys.executable} -m pytest", "PYTEST_ARGS=tests/test_ci.py -k no_test_has_this_name -q")
     assert "no tests ran" in result.stdout or "deselected" in result.stdout, result.stdout + result.stderr
     assert result.returncode != 0, result.stdout
 
@@ -75,11 +77,7 @@ def test_backend_lessons_cover_every_lesson_with_backend_specific_code():
 
 def test_make_test_backend_collects_the_unit_tests_and_those_lessons():
     """The default path (no PYTEST_ARGS): unit tests, then the backend lessons (UNIT_WORKERS=0: collected in-process)."""
-    result = subprocess.run(
-        ["make", "-s", "-o", ".venv/.installed-requirements", "test-backend", "UNIT_WORKERS=0",
-         f"PYTEST={sys.executable} -m pytest --collect-only -q"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "MAKEFLAGS": ""},
-    )
+    result = _make("test-backend", "UNIT_WORKERS=0", f"PYTEST={sys.executable} -m pytest --collect-only -q")
     assert result.returncode == 0, result.stdout + result.stderr
     files = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
     assert {f for f in files if f.startswith("notebooks/")} == _backend_lessons()
@@ -88,9 +86,7 @@ def test_make_test_backend_collects_the_unit_tests_and_those_lessons():
 
 def _make_commands(*args: str) -> list[str]:
     """The commands ``make`` would run (a dry run), with PYTEST shown as 'pytest'."""
-    result = subprocess.run(["make", "-n", "-s", "-o", ".venv/.installed-requirements", "-o", ".venv/.installed-jax",
-                             *args, "PYTEST=pytest"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "MAKEFLAGS": ""})
+    result = _make("-n", *args, "PYTEST=pytest", timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     return [line.strip() for line in result.stdout.splitlines() if "pytest" in line]
 
