@@ -13,8 +13,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run ``make -s`` in the project with these arguments, the installed packages taken as up to date."""
+    # make exports its command-line variables: under `make test-backend BACKEND=jax` this process
+    # inherits BACKEND=jax, which would set the Makefile's variables here. Only args may set them.
+    inherited = {"MAKEFLAGS", "MAKEOVERRIDES", "MFLAGS", "MAKELEVEL", "BACKEND", "PYTEST", "PYTEST_ARGS", "UNIT_WORKERS", "ONLY"}
+    env = {key: value for key, value in os.environ.items() if key not in inherited}
     return subprocess.run(["make", "-s", "-o", ".venv/.installed-requirements", "-o", ".venv/.installed-jax", *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, "MAKEFLAGS": ""})
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def test_make_test_fails_when_no_test_runs():
