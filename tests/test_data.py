@@ -250,3 +250,87 @@ def test_delayed_recall_with_several_lags_asks_for_each():
 def test_delayed_recall_rejects_a_lag_as_long_as_the_sequence():
     with pytest.raises(ValueError, match="smaller than length"):
         data.delayed_recall(3, 10, (2, 10))
+
+
+# --------------------------------------------------------------------------- text (lesson 08)
+
+
+def test_movie_snippets_split_is_stratified_disjoint_and_fixed():
+    snippets = data.load_movie_snippets()
+    sizes = [len(snippets.texts_train), len(snippets.texts_val), len(snippets.texts_test)]
+    assert sum(sizes) == 10605 - 37 and sizes[1] == sizes[2] == 1057          # the 37 neutral snippets are dropped
+    assert set(snippets.texts_train).isdisjoint(snippets.texts_test)
+    for y in (snippets.y_train, snippets.y_val, snippets.y_test):
+        assert y.dtype == np.int64 and abs(y.mean() - 0.496) < 0.01              # 5,242 positive of 10,568
+    assert data.load_movie_snippets().texts_test == snippets.texts_test
+    assert data.load_movie_snippets(seed=1).texts_test != snippets.texts_test
+    assert snippets.class_names == ("negative", "positive") and "1057 test" in snippets.summary()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"test_fraction": 0.0}, "test_fraction"), ({"validation_fraction": 1.5}, "validation_fraction"),
+    ({"validation_fraction": 0.5, "test_fraction": 0.5}, "below 1"), ({"seed": -1}, "seed"),
+])
+def test_movie_snippets_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        data.load_movie_snippets(**kwargs)
+
+
+def test_corpus_holds_out_one_whole_play():
+    corpus = data.load_corpus()
+    assert corpus.heldout_work == "macbeth" and len(corpus.works) == 10
+    assert len(corpus.heldout_text) == 103427 and corpus.heldout_text.startswith("MACBETH")
+    assert corpus.heldout_text not in corpus.train_text and len(corpus.train_text) > 1_200_000
+    assert data.load_corpus(heldout="hamlet").heldout_text.startswith("HAMLET")
+
+
+@pytest.mark.parametrize("kwargs, message", [({"name": "tinyshakespeare"}, "shakespeare_tragedies"),
+                                             ({"heldout": "tempest"}, "macbeth")])
+def test_corpus_unknown_names_list_the_choices(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        data.load_corpus(**kwargs)
+
+
+def test_vocabulary_orders_by_frequency_and_round_trips():
+    vocabulary = data.Vocabulary("abracadabra")
+    assert vocabulary.tokens == (data.PAD, data.UNKNOWN, "a", "b", "r", "c", "d") and len(vocabulary) == 7
+    ids = vocabulary.encode("abcz")
+    assert ids.dtype == np.int32 and list(ids) == [2, 3, 5, 1]                      # z is unknown
+    assert vocabulary.decode(vocabulary.encode("cab")) == "cab"
+    words = data.Vocabulary(["good", "film", "good", "bad"], max_size=3)
+    assert words.tokens == (data.PAD, data.UNKNOWN, "good") and words.decode([2, 0, 1], " ") == "good <unk>"
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    (("",), {}, "empty"), (([],), {}, "no tokens"), (("aab",), {"min_count": 3}, "at least one"),
+    (("ab",), {"max_size": 2}, "max_size"), (("ab",), {"min_count": 0}, "min_count"),
+])
+def test_vocabulary_bad_arguments(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        data.Vocabulary(*args, **kwargs)
+
+
+def test_vocabulary_decode_rejects_ids_out_of_range():
+    with pytest.raises(ValueError, match="0..3"):
+        data.Vocabulary("ab").decode([4])
+
+
+def test_pad_sequences_cuts_and_pads():
+    padded = data.pad_sequences([[3, 4, 5], [6]], 2)
+    assert padded.dtype == np.int32 and padded.tolist() == [[3, 4], [6, 0]]
+    with pytest.raises(ValueError, match="length"):
+        data.pad_sequences([[1]], 0)
+
+
+def test_text_windows_targets_are_the_next_ids():
+    ids = np.arange(100, dtype=np.int32)
+    x, y = data.text_windows(ids, 16, 8, seed=0)
+    assert x.shape == y.shape == (8, 16) and x.dtype == np.int32
+    assert (y == x + 1).all() and (y.max() <= 99)
+    assert (data.text_windows(ids, 16, 8, seed=0)[0] == x).all()
+
+
+@pytest.mark.parametrize("length, message", [(0, "length"), (100, "no window")])
+def test_text_windows_bad_lengths(length, message):
+    with pytest.raises(ValueError, match=message):
+        data.text_windows(np.arange(100), length, 4)

@@ -339,3 +339,153 @@ def majority_accuracy(y_train, y_test) -> float:
     if y_train.size == 0 or y_test.size == 0 or y_train.min() < 0:
         raise ValueError("y_train and y_test must be non-empty arrays of class indices >= 0")
     return float((y_test == np.bincount(y_train).argmax()).mean())
+
+
+# --------------------------------------------------------------------------- text (lesson 08)
+
+TEXT_CORPORA = ("shakespeare_tragedies",)
+
+PAD, UNKNOWN = "<pad>", "<unk>"
+"""Token 0 pads a sequence to its length, token 1 stands for anything the vocabulary lacks."""
+
+
+@dataclass(frozen=True)
+class TextDataset:
+    """Labelled texts with a train / validation / test split; ``y_*`` are int64 indices into ``class_names``."""
+
+    name: str
+    texts_train: tuple[str, ...]
+    y_train: np.ndarray
+    texts_val: tuple[str, ...]
+    y_val: np.ndarray
+    texts_test: tuple[str, ...]
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+
+    def summary(self) -> str:
+        """One line: name, split sizes, classes."""
+        return (f"{self.name}: {len(self.texts_train)} train / {len(self.texts_val)} validation / "
+                f"{len(self.texts_test)} test texts, classes {', '.join(self.class_names)}")
+
+
+def load_movie_snippets(validation_fraction: float = 0.1, test_fraction: float = 0.1, seed: int = 0) -> TextDataset:
+    """Pang & Lee's Rotten Tomatoes snippets, labelled by the sign of their mean human rating (Hutto & Gilbert 2014).
+
+    10,605 one-sentence review snippets rated from -4 to +4 by about 20 people each; the 37 rated
+    exactly 0 are dropped, the rest are negative (0) or positive (1). The split is stratified and
+    fixed by ``seed``. See ``data/README.md`` for how this differs from the "MR" benchmark.
+    """
+    validation_fraction = validate.fraction("validation_fraction", validation_fraction)
+    test_fraction = validate.fraction("test_fraction", test_fraction)
+    if validation_fraction + test_fraction >= 1:
+        raise ValueError(f"validation_fraction + test_fraction must be below 1, got {validation_fraction + test_fraction}")
+    seed = validate.integer("seed", seed, minimum=0)
+    arrays = _load_npz("movie_snippets")
+    keep = arrays["ratings"] != 0
+    texts = np.array([t.decode("utf-8") for t in arrays["texts"][keep]], dtype=object)
+    labels = (arrays["ratings"][keep] > 0).astype(np.int64)
+    rng = np.random.default_rng(seed)
+
+    def empty(count, total, label):
+        return f"the fractions leave class {label} ({total} texts) without texts on one side of the split"
+
+    is_test = _stratified_holdout(labels, test_fraction, rng, empty)
+    rest = np.flatnonzero(~is_test)
+    is_val = np.zeros(len(labels), bool)
+    is_val[rest[_stratified_holdout(labels[rest], validation_fraction / (1 - test_fraction), rng, empty)]] = True
+    parts = {}
+    for split, mask in (("train", ~is_test & ~is_val), ("val", is_val), ("test", is_test)):
+        order = rng.permutation(np.flatnonzero(mask))
+        parts[f"texts_{split}"], parts[f"y_{split}"] = tuple(texts[order]), labels[order]
+    return TextDataset(name="movie snippets", class_names=("negative", "positive"), **parts)
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A plain-text corpus split by work: ``train_text`` joins every work but ``heldout_work``."""
+
+    name: str
+    works: tuple[str, ...]
+    heldout_work: str
+    train_text: str
+    heldout_text: str
+
+    def summary(self) -> str:
+        return (f"{self.name}: {len(self.train_text):,} training characters from {len(self.works) - 1} works, "
+                f"{len(self.heldout_text):,} held out ({self.heldout_work})")
+
+
+def load_corpus(name: str = "shakespeare_tragedies", heldout: str = "macbeth") -> Corpus:
+    """A shipped corpus (``TEXT_CORPORA``) with one whole work held out: text the models never trained on."""
+    validate.one_of("name", name, TEXT_CORPORA)
+    arrays = _load_npz(name)
+    works = tuple(str(w) for w in arrays["works"])
+    validate.one_of("heldout", heldout, works)
+    texts = {w: t.decode("utf-8") for w, t in zip(works, arrays["texts"])}
+    return Corpus(name=name, works=works, heldout_work=heldout,
+                  train_text="\n\n".join(texts[w] for w in works if w != heldout), heldout_text=texts[heldout])
+
+
+class Vocabulary:
+    """Token <-> id: ``PAD`` is 0, ``UNKNOWN`` 1, then the most frequent tokens (ties in first-seen order).
+
+    ``tokens`` is any iterable of tokens: words, or the characters of a string. ``max_size`` caps the
+    vocabulary (the two reserved tokens included); ``min_count`` drops rarer tokens.
+    """
+
+    def __init__(self, tokens, max_size: int | None = None, min_count: int = 1):
+        from collections import Counter
+
+        if isinstance(tokens, str) and not tokens:
+            raise ValueError("the text is empty: a vocabulary needs at least one token")
+        counts = Counter(tokens)
+        if not counts:
+            raise ValueError("no tokens: a vocabulary needs at least one token")
+        min_count = validate.integer("min_count", min_count, minimum=1)
+        if max_size is not None:
+            max_size = validate.integer("max_size", max_size, minimum=3)
+        kept = [token for token, count in counts.most_common() if count >= min_count and token not in (PAD, UNKNOWN)]
+        self.tokens = (PAD, UNKNOWN, *kept[: None if max_size is None else max_size - 2])
+        if len(self.tokens) < 3:
+            raise ValueError(f"only {len(self.tokens) - 2} token(s) occur at least min_count={min_count} times; "
+                             "a vocabulary needs at least one besides the padding and unknown tokens")
+        self.ids = {token: i for i, token in enumerate(self.tokens)}
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def encode(self, tokens) -> np.ndarray:
+        """int32 ids of ``tokens`` (a string's characters, or a list of words); unknown tokens get 1."""
+        return np.array([self.ids.get(t, 1) for t in tokens], dtype=np.int32)
+
+    def decode(self, ids, separator: str = "") -> str:
+        """The tokens of ``ids`` joined by ``separator`` (padding dropped)."""
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or (ids.size and (ids.dtype.kind not in "iu" or ids.min() < 0 or ids.max() >= len(self))):
+            raise ValueError(f"ids must be a 1-D array of integers in 0..{len(self) - 1}")
+        return separator.join(self.tokens[i] for i in ids if i != 0)
+
+
+def pad_sequences(sequences, length: int) -> np.ndarray:
+    """Cut or right-pad (with 0) each id sequence to ``length``: an int32 array (n, length)."""
+    length = validate.integer("length", length, minimum=1)
+    out = np.zeros((len(sequences), length), dtype=np.int32)
+    for i, ids in enumerate(sequences):
+        ids = np.asarray(ids)[:length]
+        out[i, : len(ids)] = ids
+    return out
+
+
+def text_windows(ids, length: int, n: int, seed=None) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random windows of ``length`` ids and, for each, the same window shifted by one: next-token targets.
+
+    Returns ``(x, y)``, int32 arrays of shape ``(n, length)`` with ``y[:, t] == ids[start + t + 1]``.
+    """
+    ids = validate.array("ids", ids, ndim=1)
+    length = validate.integer("length", length, minimum=1)
+    n = validate.integer("n", n, minimum=0)
+    if len(ids) < length + 1:
+        raise ValueError(f"a text of {len(ids)} ids has no window of length {length} plus its next token")
+    starts = as_generator(seed).integers(0, len(ids) - length, size=n)
+    windows = ids[starts[:, None] + np.arange(length + 1)].astype(np.int32)
+    return windows[:, :-1], windows[:, 1:]
