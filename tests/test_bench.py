@@ -215,3 +215,23 @@ def test_growth_exponent_fits_the_two_longest_lengths():
     assert bench.growth_exponent(rows, "causal attention", "train_s") == pytest.approx(2.0)
     with pytest.raises(ValueError, match="two or more lengths"):
         bench.growth_exponent(rows[:1], "causal attention")
+
+
+def test_train_step_seconds_times_fresh_models_in_turn(monkeypatch):
+    import numpy as np
+
+    built = []
+
+    def build():
+        inputs = keras.Input(shape=(3,))
+        model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
+        built.append(model)
+        return model
+
+    x, y = np.zeros((8, 3), "float32"), np.zeros(8, "int64")
+    times = bench.train_step_seconds({"a": build, "b": build}, x, y, repeats=2, warmup=1)
+    assert set(times) == {"a", "b"} and all(t > 0 for t in times.values()) and len(built) == 2
+    with pytest.raises(ValueError, match="non-empty"):
+        bench.train_step_seconds({}, x, y)
+    with pytest.raises(ValueError, match="same number of examples"):
+        bench.train_step_seconds({"a": build}, x, y[:4])

@@ -112,3 +112,20 @@ def test_plot_influence_maps_rejects_non_square_grids():
         plots.plot_influence_maps({"CNN": np.ones((3, 4))})
     with pytest.raises(ValueError, match="non-empty"):
         plots.plot_influence_maps({})
+
+
+def test_seed_curves_against_updates_or_seconds():
+    from utils import training
+
+    class Runs(training.SeedRuns):
+        pass
+
+    run = training.SeedRuns("a", {0: None, 1: None}, {0: {"val_loss": [2.0, 1.0]}, 1: {"val_loss": [2.2, 1.2]}}, 1.0)
+    fig = plots.plot_seed_curves({"a": run}, per_epoch={"a": 32}, scale=2.0, xlabel="updates", log_y=False)
+    ax = fig.axes[0]
+    assert list(ax.lines[-1].get_xdata()) == [32, 64] and np.allclose(ax.lines[-1].get_ydata(), [4.2, 2.2])
+    assert ax.get_xlabel() == "updates"
+    with pytest.raises(ValueError, match="no value for"):
+        plots.plot_seed_curves({"a": run}, per_epoch={"b": 1.0})
+    with pytest.raises(ValueError, match="positive number"):
+        plots.plot_seed_curves({"a": run}, per_epoch=0)

@@ -219,3 +219,43 @@ def test_several_steps_per_execution_give_the_same_weights(monkeypatch, harness,
     for a, b in zip(weights[1], weights[steps_per_execution]):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(losses[1], losses[steps_per_execution], rtol=1e-6)
+
+
+def test_steps_per_epoch_streams_through_x_without_repeating(monkeypatch):
+    """Each 'epoch' of steps_per_epoch batches takes the next batches: 3 epochs of 1 batch see 3 different batches."""
+    monkeypatch.setattr(training, "STEPS_PER_EXECUTION", 1)
+    x, y = data(n=96)
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(batch)
+
+    runs = training.fit_seeds(small_regressor, (0, 1), x, y, epochs=3, steps_per_epoch=1, batch_size=32, loss="mse",
+                              validation_data=(x[:8], y[:8]), progress_every=0)
+    assert runs.curve("val_loss").shape == (2, 3)
+    with pytest.raises(ValueError, match="need 128 examples, x has 96"):
+        training.fit_seeds(small_regressor, (0, 1), x, y, epochs=4, steps_per_epoch=1, batch_size=32, loss="mse")
+
+
+def test_steps_per_epoch_must_be_a_multiple_of_steps_per_execution(monkeypatch):
+    monkeypatch.setattr(training, "STEPS_PER_EXECUTION", 4)
+    x, y = data(n=96)
+    with pytest.raises(ValueError, match="multiple of steps_per_execution"):
+        training.fit_seeds(small_regressor, (0, 1), x, y, epochs=1, steps_per_epoch=3, loss="mse")
+
+
+def test_joint_predictor_matches_each_model_and_accepts_runs_with_the_same_names():
+    x, y = data()
+    first = training.fit_seeds(small_regressor, (0, 1), x, y, epochs=1, loss="mse", progress_every=0)
+    second = training.fit_seeds(small_regressor, (0, 1), x, y, epochs=1, learning_rate=1e-2, loss="mse", progress_every=0)
+    predict = training.joint_predictor({"slow": first, "fast": second}, select=lambda out: out[:, 0])
+    predictions = predict(x)
+    assert set(predictions) == {"slow", "fast"} and len(predictions["fast"]) == 2
+    for name, run in (("slow", first), ("fast", second)):
+        for p, seed in zip(predictions[name], run.seeds):
+            np.testing.assert_allclose(p, run.models[seed].predict(x, verbose=0)[:, 0], atol=1e-5)
+    with pytest.raises(ValueError, match="SeedRuns"):
+        training.joint_predictor({"slow": "not runs"})
+    with pytest.raises(ValueError, match="share a model"):
+        training.joint_predictor({"a": first, "b": first})

@@ -4,7 +4,8 @@ Modules (each notebook imports what it needs):
 
 - ``utils.runtime``   setup(seed) for every lesson: seeds, quiet TensorFlow, device report
 - ``utils.validate``  argument checks shared by every module (one rule, clear ValueErrors)
-- ``utils.data``      shipped real data sets and synthetic sequence tasks
+- ``utils.data``      shipped real data sets (series, digits, review snippets, a corpus), synthetic
+                      sequence tasks, and text's vocabulary, padding and next-token windows
 - ``utils.plots``     training curves, image grids, heat maps, comparison charts
 - ``utils.exercises`` instant feedback for the exercises
 - ``utils.report``    tables, and reports written into the build (lessons 01, 06)
@@ -15,8 +16,10 @@ Modules (each notebook imports what it needs):
 - ``utils.memory``    receptive fields, influence maps, probes (lesson 02)
 - ``utils.bench``     throughput benchmark, interleaved timing, ``python -m utils.bench`` (lesson 03)
 - ``utils.gradients`` gradients through time, backend-neutral (lesson 04)
-- ``utils.layers``    a truncated-BPTT recurrent cell (lesson 04)
+- ``utils.layers``    a truncated-BPTT recurrent cell (lesson 04), minGRU and causal attention (lesson 07)
 - ``utils.models``    FCN, recurrent and hybrid classifiers (lesson 06)
+- ``utils.scan``      the linear recurrence as a loop and as a parallel prefix scan (lesson 07)
+- ``utils.text``      a counting n-gram language model, the tokenizer's tested copy, spelling (lesson 08)
 
 Importing ``utils`` itself is cheap: it does not import Keras or TensorFlow. What builds and
 maintains the course (``make course``, ``make sync``, ``make gpu-check``) is the separate package

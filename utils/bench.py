@@ -207,6 +207,26 @@ def interleaved_times(functions: dict, repeats: int = 5, warmup: int = 2) -> dic
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def train_step_seconds(builds: dict, x_batch, y_batch, loss="sparse_categorical_crossentropy", repeats: int = 5,
+                       warmup: int = 2, learning_rate: float = 1e-3) -> dict:
+    """Median seconds of one training step (``train_on_batch``) per model, the models timed interleaved.
+
+    ``builds`` maps names to functions returning fresh Keras models (the ones handed to
+    :func:`utils.training.fit_seeds`); each is built and compiled with Adam here, so the models a
+    lesson trained are left untouched. Every model gets the same batch.
+    """
+    if not isinstance(builds, dict) or not builds:
+        raise ValueError(f"builds must be a non-empty {{name: build function}} dict, got {builds!r}")
+    validate.same_length("x_batch", x_batch, "y_batch", y_batch)
+    calls = {}
+    for name, build in builds.items():
+        validate.callable_(f"builds[{name!r}]", build)
+        model = build()
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
+        calls[name] = lambda m=model: m.train_on_batch(x_batch, y_batch)
+    return interleaved_times(calls, repeats=repeats, warmup=warmup)
+
+
 def matmul_gflops(size: int = 2048, repeats: int = 5, device: str | None = None) -> float:
     """The dense float32 matmul rate through the Keras backend, in GFLOP/s: the ceiling.
 

@@ -271,23 +271,33 @@ def plot_comparison(results: Mapping, kind: str = "bar", title: str = "Compariso
 
 
 def plot_seed_curves(runs: Mapping, key: str = "val_loss", ax=None, title: str = "Learning curves, every seed",
-                     ylabel: str | None = None, baselines: Mapping[str, float] | None = None, log_y: bool = True):
+                     ylabel: str | None = None, baselines: Mapping[str, float] | None = None, log_y: bool = True,
+                     per_epoch: float | Mapping[str, float] = 1.0, xlabel: str = "epoch", scale: float = 1.0):
     """One thin line per seed and a thick mean line per model, from :func:`utils.training.fit_seeds` results.
 
-    ``runs`` maps model names to ``SeedRuns``; ``key`` is the logged value to draw per epoch.
-    ``baselines`` draws labelled horizontal lines (chance, predict-1, memoryless). Pass ``ax``
-    to draw into one panel of a larger figure; the Figure is returned either way.
+    ``runs`` maps model names to ``SeedRuns``; ``key`` is the logged value to draw per epoch,
+    multiplied by ``scale`` (e.g. 1 / ln 2 for bits). ``per_epoch`` is how far one epoch moves
+    along the x axis, one number or one per model: updates per epoch, or each model's seconds per
+    epoch for curves against time. ``baselines`` draws labelled horizontal lines (chance,
+    predict-1, memoryless). Pass ``ax`` to draw into one panel of a larger figure; the Figure is
+    returned either way.
     """
     if not isinstance(runs, Mapping) or not runs:
         raise ValueError("runs must be a non-empty {model name: SeedRuns} mapping, as fit_seeds returns")
+    if isinstance(per_epoch, Mapping):
+        missing = [name for name in runs if name not in per_epoch]
+        if missing:
+            raise ValueError(f"per_epoch gives no value for {missing}")
+    elif not isinstance(per_epoch, (int, float)) or isinstance(per_epoch, bool) or per_epoch <= 0:
+        raise ValueError(f"per_epoch must be a positive number or a {{model name: number}} mapping, got {per_epoch!r}")
     if ax is None:
         fig, ax = plt.subplots()
     else:
         fig = ax.figure
     for i, (name, run) in enumerate(runs.items()):
-        curves = run.curve(key)
+        curves = run.curve(key) * scale
         color = color_for(name, i)
-        epochs = np.arange(1, curves.shape[1] + 1)
+        epochs = np.arange(1, curves.shape[1] + 1) * (per_epoch[name] if isinstance(per_epoch, Mapping) else per_epoch)
         for curve in curves:
             ax.plot(epochs, curve, color=color, linewidth=0.8, alpha=0.5)
         ax.plot(epochs, curves.mean(axis=0), color=color, linewidth=2.2, marker="o", markersize=3,
@@ -296,7 +306,7 @@ def plot_seed_curves(runs: Mapping, key: str = "val_loss", ax=None, title: str =
         ax.axhline(value, color="black", linestyle=[":", "--", "-."][j % 3], linewidth=1, label=name)
     if log_y:
         ax.set_yscale("log")
-    ax.set(xlabel="epoch", ylabel=ylabel or key.replace("_", " "), title=title)
+    ax.set(xlabel=xlabel, ylabel=key.replace("_", " ") if ylabel is None else ylabel, title=title)
     ax.legend(fontsize=8)
     return fig
 

@@ -205,6 +205,40 @@ class SeedRuns:
         return int(np.sum(values < below) if below is not None else np.sum(values > above))
 
 
+def joint_predictor(runs, select=None):
+    """One compiled prediction function for every model of several :class:`SeedRuns`.
+
+    ``runs`` maps names to ``SeedRuns`` (as ``fit_seeds`` returns for a dict of builds). The
+    returned function takes ``x`` and gives ``{name: [one array per seed]}`` from a single
+    ``predict`` call; calling it again with the same shapes reuses the compiled function, where
+    each ``SeedRuns.predict`` call builds and traces a new joint model. ``select`` (a function of a
+    model's output tensor, e.g. ``lambda y: y[:, -1]``) keeps only part of each output.
+    """
+    if not isinstance(runs, dict) or not runs or not all(isinstance(r, SeedRuns) for r in runs.values()):
+        raise ValueError("runs must be a non-empty {name: SeedRuns} dict, as fit_seeds returns for a dict of builds")
+    if select is not None:
+        validate.callable_("select", select)
+    keys = [(name, seed) for name, run in runs.items() for seed in run.seeds]
+    branches = [runs[name].models[seed] for name, seed in keys]
+    if len({id(m) for m in branches}) != len(branches):
+        raise ValueError("runs share a model: each SeedRuns must hold its own models")
+    names = [m.name for m in branches]
+    for i, model in enumerate(branches):                 # a joint model needs unique names (e.g. two rates' runs)
+        if names.count(model.name) > 1:
+            model.name = f"{model.name}_{i}"
+    inputs = _input_like(branches[0])
+    outputs = [model(inputs) for model in branches]
+    joint = keras.Model(inputs, [select(o) if select else o for o in outputs])
+
+    def predict(x):
+        predictions = joint.predict(x, verbose=0)
+        by_name = {name: [] for name in runs}
+        for (name, _), p in zip(keys, predictions if len(keys) > 1 else [predictions]):
+            by_name[name].append(np.asarray(p))
+        return by_name
+    return predict
+
+
 def mean_sd(values, digits: int = 3) -> str:
     """``"0.912 ± 0.013"``: mean and sample standard deviation (ddof=1) of several seeds' results."""
     values = validate.array("values", values, ndim=1)
@@ -228,7 +262,8 @@ class _StopWhenAllMastered(keras.callbacks.Callback):
 def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, learning_rate: float = 1e-3,
               batch_size: int = 32, loss: str = "sparse_categorical_crossentropy", metrics=(),
               validation_data=None, clipnorm: float | None = None, stop_at: float | None = None,
-              progress_every: int | None = None, base_rate: float = 1e-3, sample_weight=None):
+              progress_every: int | None = None, base_rate: float = 1e-3, sample_weight=None,
+              steps_per_epoch: int | None = None):
     """Train one model per seed as independent branches of one Keras model, in one ``fit`` call.
 
     ``build()`` returns a fresh single-input Keras model; it is called once per seed right
@@ -247,6 +282,11 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     the run, so the final weights do not depend on where a noisy last epoch happened to land.
     ``sample_weight`` (shaped like ``y``, e.g. delayed recall's 0/1 weights) weights the loss and
     the metrics; ``validation_data`` may then be ``(x, y, weights)``.
+
+    ``steps_per_epoch`` makes an "epoch" that many batches of a longer stream: each epoch takes
+    the next batches of ``x`` (Keras continues where the last epoch stopped), so the validation
+    curve is logged every ``steps_per_epoch`` updates while no example is repeated until ``x`` runs
+    out. It must be a multiple of :func:`steps_per_execution`.
     """
     from utils import runtime
 
@@ -259,8 +299,16 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
         raise ValueError(f"seeds must be at least 2 distinct seeds, got {seeds}")
     epochs = validate.integer("epochs", epochs, minimum=1)
     batch_size = validate.integer("batch_size", batch_size, minimum=1)
+    if steps_per_epoch is not None:
+        steps_per_epoch = validate.integer("steps_per_epoch", steps_per_epoch, minimum=1)
+        if steps_per_epoch % steps_per_execution():
+            raise ValueError(f"steps_per_epoch must be a multiple of steps_per_execution() = {steps_per_execution()}, "
+                             f"got {steps_per_epoch}")
+        if epochs * steps_per_epoch * batch_size > len(x):
+            raise ValueError(f"{epochs} epochs of {steps_per_epoch} batches of {batch_size} need "
+                             f"{epochs * steps_per_epoch * batch_size} examples, x has {len(x)}")
     if learning_rate == "cosine":            # decay to 0 over the whole run: the last epoch is not a lottery
-        steps = epochs * -(-len(x) // batch_size)
+        steps = epochs * (steps_per_epoch or -(-len(x) // batch_size))
         learning_rate = keras.optimizers.schedules.CosineDecay(validate.number("base_rate", base_rate, minimum=0,
                                                                                strict=True), steps)
     else:
@@ -315,7 +363,7 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     targets = {b: y for b in branch.values()}
     build_for_fit(joint, x, targets, weights)
     fitted = joint.fit(x, targets, sample_weight=weights, epochs=epochs, batch_size=batch_size,
-                       validation_data=validation, callbacks=callbacks, verbose=0)
+                       steps_per_epoch=steps_per_epoch, validation_data=validation, callbacks=callbacks, verbose=0)
     seconds = time.perf_counter() - start
     runs = {}
     for model_name in builders:
