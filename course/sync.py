@@ -49,6 +49,8 @@ LESSONS = (
            "real data sets side by side, and the comparison table rebuilt from measurements"),
     Lesson("07", "07_beyond_the_tradeoff", "Beyond the trade-off",
            "minGRU trains as a parallel scan (log T depth), attention in one step at T² cost: measured against GRU and CNN"),
+    Lesson("08", "08_text", "Text",
+           "sentiment and character-level language models: bag of n-grams, text CNN, GRU and attention on real text"),
 )
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"

@@ -14,6 +14,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Worked out by hand (or, for 00.2 and 06.3, read off the data files), independently of the
 # functions in utils.exercises that compute the expected answers.
+def _bag_of_embeddings(vocab_size, length):
+    """08.1's answer: a masked average of embeddings (order-free by construction)."""
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    tokens = keras.Input(shape=(length,), dtype="int32")
+    h = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(vocab_size, 16, mask_zero=True)(tokens))
+    return keras.Model(tokens, keras.layers.Dense(2, activation="softmax")(h))
+
+
+def _flattened_embeddings(vocab_size, length):
+    """A plausible wrong 08.1: flattening keeps every position apart, so a shuffle moves the output."""
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    tokens = keras.Input(shape=(length,), dtype="int32")
+    h = keras.layers.Flatten()(keras.layers.Embedding(vocab_size, 16)(tokens))
+    return keras.Model(tokens, keras.layers.Dense(2, activation="softmax")(h))
+
+
 CODE_EXERCISES = {
     # a right answer and a plausible wrong one for every exercise where the learner writes code
     "01.5": (lambda x, h, w, u, b: np.tanh(x @ w + h @ u + b), lambda x, h, w, u, b: np.tanh(x @ w + h @ u)),
@@ -23,6 +43,7 @@ CODE_EXERCISES = {
     "05.1": (lambda z, h, n: z * h + (1 - z) * n, lambda z, h, n: (1 - z) * h + z * n),
     "06.4": (lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), lambda a, b: 1 / len(set(a))),
     "07.1": (lambda e, f: (e[0] * f[0], f[0] * e[1] + f[1]), lambda e, f: (e[0] * f[0], e[1] + f[1])),
+    "08.1": (_bag_of_embeddings, _flattened_embeddings),
 }
 
 
@@ -35,6 +56,7 @@ def test_code_exercises_accept_right_code_and_reject_wrong_code(exercise_id):
 
 
 KNOWN_ANSWERS = {
+    "08.2": 63,
     "07.2": 12,
     "07.3": 268.435456,
     "00.1": 1 / 6,

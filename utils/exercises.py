@@ -193,6 +193,48 @@ def _combine_works(function) -> bool:
         return False
 
 
+def _bag_of_embeddings_works(build) -> bool:
+    """The learner's ``build(vocab_size, length)``: order-free (a word shuffle leaves its output unchanged),
+    then above 0.70 test accuracy on the movie snippets after 2 epochs."""
+    from utils import data, text
+    from utils.runtime import import_keras, seed_everything
+
+    keras = import_keras()
+    snippets = data.load_movie_snippets()
+    vocabulary = data.Vocabulary((w for t in snippets.texts_train for w in text.words(t)), max_size=8000)
+
+    def encode(texts):
+        return data.pad_sequences([vocabulary.encode(text.words(t)) for t in texts], 40)
+
+    x_train, x_test = encode(snippets.texts_train), encode(snippets.texts_test)
+    try:
+        seed_everything(0)
+        model = build(len(vocabulary), 40)
+        if not isinstance(model, keras.Model):
+            return False
+        probe = x_test[:256]
+        shuffled = probe.copy()
+        rng = np.random.default_rng(0)
+        for row in shuffled:
+            n = int((row > 0).sum())
+            row[:n] = rng.permutation(row[:n])
+        if not np.allclose(model.predict(probe, verbose=0), model.predict(shuffled, verbose=0), atol=1e-5):
+            return False
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+        model.fit(x_train, snippets.y_train, epochs=2, batch_size=64, verbose=0)
+        accuracy = float((model.predict(x_test, verbose=0).argmax(-1) == snippets.y_test).mean())
+        print(f"[08.1] test accuracy after 2 epochs: {accuracy:.3f}")
+        return accuracy > 0.70
+    except Exception:
+        return False
+
+
+def _field_with_dilation_16() -> int:
+    from utils import memory
+
+    return memory.conv_stack_field(3, [1, 2, 4, 8, 16])
+
+
 def _runs_like(reference, cases):
     """A verify function: the learner's function must match ``reference`` on every argument tuple in ``cases``."""
     def verify(function) -> bool:
@@ -290,6 +332,10 @@ EXERCISES: dict[str, Exercise] = {
     "07.2": Exercise("Level k combines with the position 2**k back; stop when 2**levels reaches T.", lambda: 12),
     "07.3": Exercise("batch x heads x T x T numbers of 4 bytes each.", lambda: 8 * 2 * 2048 * 2048 * 4 / 1e6,
                      rel_tol=1e-3),
+    "08.1": Exercise("Embedding(vocab_size, 16, mask_zero=True), then GlobalAveragePooling1D (it skips masked steps), "
+                     "then Dense(2, softmax); no layer may look at positions.", verify=_bag_of_embeddings_works),
+    "08.2": Exercise("Start from 1 (the current character); each layer adds (kernel_size - 1) x its dilation.",
+                     _field_with_dilation_16),
     "06.1": Exercise("A bounded but long per-step context that should parallelise over time: think receptive fields.",
                      lambda: "TCN"),
     "06.2": Exercise("With kernel 2 and doubling dilations, n layers see 2**n steps.",
