@@ -50,6 +50,12 @@ def test_words_and_bits():
         text.words(["not", "a", "string"])
 
 
+def test_letter_words_keep_inner_apostrophes_and_drop_digits():
+    assert text.letter_words("O'er the 2 HILLS, 'tis") == ["o'er", "the", "hills", "tis"]
+    with pytest.raises(ValueError, match="string"):
+        text.letter_words(3)
+
+
 def test_real_word_share():
     assert text.real_word_share("the king's crown, zzq", {"the", "king's", "crown"}) == 0.75
     assert text.real_word_share("... !", {"the"}) == 0.0

@@ -1,4 +1,4 @@
-"""Text helpers for lesson 08: a counting language model (the baseline), context cuts, word shuffles.
+"""Text helpers for lesson 08: a counting language model (the baseline), the tokenizer's tested copy, spelling.
 
 The lesson's own code — the tokenizer, the models, the sampling loop — is in the notebook; these
 are the measuring tools around it. Ids are the ones :class:`utils.data.Vocabulary` gives.
@@ -80,11 +80,21 @@ def words(text: str) -> list[str]:
     return WORD_RE.findall(text.lower())
 
 
+LETTER_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def letter_words(text: str) -> list[str]:
+    """The lower-cased runs of letters (with inner apostrophes: "o'er") in ``text``: what spelling is judged on."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a string, got {type(text).__name__}")
+    return LETTER_WORD_RE.findall(text.lower())
+
+
 def real_word_share(sample: str, known_words) -> float:
-    """Share of the letter-words of ``sample`` (lower-cased runs of letters and apostrophes) found in ``known_words``."""
+    """Share of the :func:`letter_words` of ``sample`` found in ``known_words``."""
     if not isinstance(sample, str):
         raise ValueError(f"sample must be a string, got {type(sample).__name__}")
-    found = re.findall(r"[a-z]+(?:'[a-z]+)?", sample.lower())
+    found = letter_words(sample)
     if not found:
         return 0.0
     return sum(w in known_words for w in found) / len(found)

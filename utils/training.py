@@ -189,9 +189,7 @@ class SeedRuns:
 
         One call compiles one prediction function for all seeds instead of one per seed.
         """
-        inputs = _input_like(self.models[self.seeds[0]])
-        joint = keras.Model(inputs, [self.models[s](inputs) for s in self.seeds])
-        return [np.asarray(p) for p in joint.predict(x, verbose=0)]
+        return joint_predictor({self.name: self})(x)[self.name]
 
     def mean_sd(self, key: str = "val_loss", digits: int = 3) -> str:
         """``"mean ± sd"`` of the last epoch's ``key`` over the seeds."""
@@ -212,7 +210,8 @@ def joint_predictor(runs, select=None):
     returned function takes ``x`` and gives ``{name: [one array per seed]}`` from a single
     ``predict`` call; calling it again with the same shapes reuses the compiled function, where
     each ``SeedRuns.predict`` call builds and traces a new joint model. ``select`` (a function of a
-    model's output tensor, e.g. ``lambda y: y[:, -1]``) keeps only part of each output.
+    model's output tensor, e.g. ``lambda y: y[:, -1]``) keeps only part of each output. Models
+    whose names clash (two rates' runs of one build) get a suffix, as a joint model needs unique names.
     """
     if not isinstance(runs, dict) or not runs or not all(isinstance(r, SeedRuns) for r in runs.values()):
         raise ValueError("runs must be a non-empty {name: SeedRuns} dict, as fit_seeds returns for a dict of builds")
