@@ -43,17 +43,23 @@ course: $(STAMP) $(BACKEND_STAMP)
 # nothing must not pass. PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS="tests -x".
 # Without PYTEST_ARGS, the unit tests run in two worker processes (pytest-xdist): most of their time
 # is Python, tracing and subprocesses, which two workers spread over both cores (on 2 cores:
-# TensorFlow 242 -> 148 s, JAX 304 -> 243 s). The lessons then run one at a time, as a learner runs
-# them, so nbval's seconds are a lesson's own and no timing check shares the machine with another.
+# TensorFlow 242 -> 148 s, JAX 304 -> 243 s). The lessons then run two at a time, each whole in one
+# worker (--dist loadfile: a notebook's cells stay in order in one kernel). One lesson keeps a
+# 2-core machine about 1.3 cores busy (Keras' small steps), so two side by side take the nine
+# lessons from 891 to 638 s at about 300 GFLOP/s; every timing check times its models interleaved,
+# so a lesson beside it slows them alike (scripts/timing_under_load.py). LESSON_WORKERS=1 runs them
+# one at a time, for the seconds of a lesson alone (the README's run-time table).
 PYTEST ?= $(BIN)/python -m pytest
 PYTEST_ARGS ?=
 UNIT_WORKERS ?= 2
+LESSON_WORKERS ?= 2
+LESSONS_IN_WORKERS := $(if $(filter-out 0 1,$(LESSON_WORKERS)),-n $(LESSON_WORKERS) --dist loadfile )
 test: $(STAMP) $(BACKEND_STAMP)
 ifneq ($(strip $(PYTEST_ARGS)),)
 	$(RUN)$(PYTEST) $(PYTEST_ARGS)
 else
 	$(RUN)$(PYTEST) -n $(UNIT_WORKERS) tests
-	$(RUN)$(PYTEST) notebooks
+	$(RUN)$(PYTEST) $(LESSONS_IN_WORKERS)notebooks
 endif
 
 # The lessons whose code takes a different path on each backend: lesson 03's benchmark places and
@@ -70,7 +76,7 @@ ifneq ($(strip $(PYTEST_ARGS)),)
 	$(RUN)$(PYTEST) tests $(BACKEND_LESSONS) $(PYTEST_ARGS)
 else
 	$(RUN)$(PYTEST) -n $(UNIT_WORKERS) tests
-	$(RUN)$(PYTEST) $(BACKEND_LESSONS)
+	$(RUN)$(PYTEST) $(LESSONS_IN_WORKERS)$(BACKEND_LESSONS)
 endif
 
 lab: $(STAMP) $(BACKEND_STAMP)

@@ -15,7 +15,8 @@ def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     """Run ``make -s`` in the project with these arguments, the installed packages taken as up to date."""
     # make exports its command-line variables: under `make test-backend BACKEND=jax` this process
     # inherits BACKEND=jax, which would set the Makefile's variables here. Only args may set them.
-    inherited = {"MAKEFLAGS", "MAKEOVERRIDES", "MFLAGS", "MAKELEVEL", "BACKEND", "PYTEST", "PYTEST_ARGS", "UNIT_WORKERS", "ONLY"}
+    inherited = {"MAKEFLAGS", "MAKEOVERRIDES", "MFLAGS", "MAKELEVEL", "BACKEND", "PYTEST", "PYTEST_ARGS", "UNIT_WORKERS",
+                 "LESSON_WORKERS", "ONLY"}
     env = {key: value for key, value in os.environ.items() if key not in inherited}
     return subprocess.run(["make", "-s", "-o", ".venv/.installed-requirements", "-o", ".venv/.installed-jax", *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
@@ -95,11 +96,12 @@ def _make_commands(*args: str) -> list[str]:
     return [line.strip() for line in result.stdout.splitlines() if "pytest" in line]
 
 
-def test_unit_tests_run_in_two_workers_and_lessons_one_at_a_time():
-    """Two xdist workers share the unit tests; a lesson never shares the machine with another lesson."""
-    assert _make_commands("test") == ["pytest -n 2 tests", "pytest notebooks"]
+def test_unit_tests_and_lessons_run_in_two_workers_each_lesson_whole_in_one():
+    """Two xdist workers share the unit tests, then two share the lessons, a notebook never split between them."""
+    assert _make_commands("test") == ["pytest -n 2 tests", "pytest -n 2 --dist loadfile notebooks"]
     backend = _make_commands("test-backend", "BACKEND=jax")
     assert backend[0] == "KERAS_BACKEND=jax pytest -n 2 tests"
-    assert backend[1].startswith("KERAS_BACKEND=jax pytest notebooks/") and " -n " not in backend[1]
-    # PYTEST_ARGS narrows a run to exactly what it names, in one process
+    assert backend[1].startswith("KERAS_BACKEND=jax pytest -n 2 --dist loadfile notebooks/")
+    # LESSON_WORKERS=1: the lessons one at a time, for the seconds of a lesson alone
+    assert _make_commands("test", "LESSON_WORKERS=1") == ["pytest -n 2 tests", "pytest notebooks"]
     assert _make_commands("test", "PYTEST_ARGS=tests -x") == ["pytest tests -x"]
