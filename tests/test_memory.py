@@ -161,3 +161,38 @@ def test_receptive_field_of_a_residual_stack_matches_its_influence():
     influence = memory.influence_map(lambda batch: model.predict(batch, verbose=0), np.arange(40) % 8,
                                      perturb=lambda token: (token + 1) % 8)
     assert memory.empirical_field(influence, tolerance=1e-6 * influence.max()) == 16
+
+
+def test_latch_ceiling_matches_the_closed_form_and_a_brute_force_field_model():
+    length, field = 128, 31
+    # the population value: steps before field - 1 exact, then the marker in view (field/length) or a tied guess
+    blind_right = (length - field) * (length - field + 1) / 2 / length
+    closed_form = (field - 1 + (length - field + 1) * field / length + blind_right) / length
+    _, y = data.marker_seen(40_000, length, seed=0)
+    assert memory.latch_ceiling(y, field)["accuracy"] == pytest.approx(closed_form, abs=0.004)   # 0.710
+    # brute force on a small set: a model that answers from its window only, guessing 0 when blind
+    x, y = data.marker_seen(300, 20, seed=1)
+    answer = np.zeros_like(y)
+    for t in range(20):
+        window = x[:, max(0, t - 4):t + 1]
+        answer[:, t] = (window == 0).any(axis=1) if t >= 4 else (x[:, :t + 1] == 0).any(axis=1)
+    ceiling = memory.latch_ceiling(y, 5)
+    brute = (answer == y).mean()               # guess 0 when blind; the ceiling takes the better guess
+    flipped = np.where((answer == 0) & (np.arange(20) >= 4), 1, answer)
+    assert ceiling["accuracy"] == pytest.approx(max(brute, (flipped == y).mean()))
+    assert memory.latch_ceiling(y, 5, guess=0)["accuracy"] == pytest.approx(brute)
+    np.testing.assert_allclose(memory.latch_ceiling(y, 5, guess=1)["by step"], (flipped == y).mean(axis=0))
+    assert ceiling["by step"][:4].tolist() == [1.0] * 4 and ceiling["guess"] in (0, 1)
+    assert memory.latch_ceiling(y, 20)["accuracy"] == 1.0          # a field as long as the sequence sees it all
+
+
+def test_latch_ceiling_rejects_other_targets():
+    _, y = data.marker_seen(5, 10, seed=0)
+    with pytest.raises(ValueError, match="marker_seen targets"):
+        memory.latch_ceiling(1 - y, 3)
+    with pytest.raises(ValueError, match="y_seen must"):
+        memory.latch_ceiling(y[0], 3)
+    with pytest.raises(ValueError, match="field must be an integer >= 1"):
+        memory.latch_ceiling(y, 0)
+    with pytest.raises(ValueError, match="guess must be one of 0, 1"):
+        memory.latch_ceiling(y, 3, guess=0.5)

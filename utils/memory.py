@@ -211,3 +211,34 @@ def linear_probe_accuracy(features: np.ndarray, labels: np.ndarray, num_classes:
     weights = np.linalg.solve(a.T @ a + ridge * np.eye(a.shape[1]), a.T @ b)
     predicted = (design[split:] @ weights).argmax(axis=1)
     return float((predicted == labels[split:]).mean())
+
+
+def latch_ceiling(y_seen, field: int, guess: int | None = None) -> dict:
+    """The best latch accuracy any causal model with a ``field``-step receptive field can reach on ``y_seen``.
+
+    ``y_seen`` (n, length) holds :func:`utils.data.marker_seen`'s 0/1 targets (1 from the marker on).
+    At step t such a model sees steps t − field + 1 … t. While that window still reaches back to
+    the sequence's start (t < field − 1, the causal padding shows it where it is), or while the
+    marker is inside it, it can answer exactly. Otherwise it sees only distractors, which look the
+    same whatever t is and whether the marker is older than the field or still to come, so one
+    constant guess is the best it can do there: ``guess`` (0 "not yet" or 1 "seen"), by default
+    whichever scores better on ``y_seen``. The better guess makes this an upper bound for the targets given (a model's guess, fixed in training, can
+    beat it only by the chance agreement of a varying guess with these particular sequences).
+
+    Returns ``{"accuracy": overall, "by step": (length,) per-step accuracy, "guess": 0 or 1}``.
+    """
+    y_seen = validate.array("y_seen", y_seen, ndim=2, layout="(sequences, time steps)")
+    if not np.isin(y_seen, (0, 1)).all() or (np.diff(y_seen, axis=1) < 0).any() or (y_seen[:, -1] != 1).any():
+        raise ValueError("y_seen must hold marker_seen targets: 0 before each sequence's one marker, 1 from it on")
+    length = y_seen.shape[1]
+    field = validate.integer("field", field, minimum=1)
+    if guess is not None:
+        guess = validate.one_of("guess", guess, (0, 1))
+    marker = length - y_seen.sum(axis=1).astype(int)                 # the marker's step in each sequence
+    steps = np.arange(length)[None, :]
+    answerable = (steps < field - 1) | ((marker[:, None] <= steps) & (marker[:, None] > steps - field))
+    blind = ~answerable
+    if guess is None:                                                # the majority answer where the model is blind
+        guess = int(y_seen[blind].sum() * 2 > blind.sum())
+    correct = answerable | (blind & (y_seen == guess))
+    return {"accuracy": float(correct.mean()), "by step": correct.mean(axis=0), "guess": guess}
