@@ -68,6 +68,16 @@ def test_layer_flops_formulas():
         bench.layer_flops("Transformer", 1, 1)
 
 
+def test_state_flops_are_the_recurrent_half():
+    assert bench.state_flops("LSTM", 2, 10, 4) == bench.layer_flops("LSTM", 2, 10, 4) / 2     # input width = units
+    assert bench.state_flops("GRU", 1, 1, 4) == 2 * 3 * 4 * 4
+    assert bench.state_flops("Conv1D", 2, 10, 4) == bench.state_flops("minGRU, parallel scan", 2, 10, 4) == 0
+    with pytest.raises(ValueError, match="kind must be one of"):
+        bench.state_flops("Transformer", 1, 1)
+    with pytest.raises(ValueError, match="length must be an integer >= 1"):
+        bench.state_flops("LSTM", 1, 0)
+
+
 def test_build_sequence_model_shapes_and_errors():
     for kind in bench.LAYER_KINDS:
         assert tuple(bench.build_sequence_model(kind, 12, 6).output.shape) == (None, 12, 6)

@@ -177,6 +177,22 @@ def layer_flops(kind: str, batch: int, length: int, width: int = 64) -> float:
     return 2.0 * batch * length * (width + width) * GATES[kind] * width  # a recurrent kind
 
 
+def state_flops(kind: str, batch: int, length: int, width: int = 64) -> float:
+    """The part of :func:`layer_flops` that must wait for the previous step's state: h·U, 2·B·T·units·gates·units.
+
+    Keras' generic recurrent layers also multiply each step's input by its kernel inside the loop
+    (x·W, the other ``in / (in + units)`` of their FLOPs), although it does not depend on h: cuDNN
+    does it for all T at once before the loop. Convolutions, minGRU (its gates read the input only)
+    and attention have none: 0.
+    """
+    validate.one_of("kind", kind, SEQUENCE_KINDS)
+    batch, length = validate.integer("batch", batch, minimum=1), validate.integer("length", length, minimum=1)
+    width = validate.integer("width", width, minimum=1)
+    if kind not in GATES:
+        return 0.0
+    return 2.0 * batch * length * width * GATES[kind] * width
+
+
 def median_time(function, repeats: int = 5, warmup: int = 2) -> float:
     """Median wall time in seconds of ``function()`` over ``repeats`` calls after ``warmup`` calls."""
     validate.callable_("function", function)
