@@ -112,3 +112,19 @@ def test_show_source_rejects_non_functions():
         report.show_source("rnn_step")
     with pytest.raises(ValueError, match="at least one"):
         report.show_source()
+
+
+def test_evidence_prints_the_three_numbers_and_refuses_a_check_that_cannot_fail(capsys):
+    assert report.evidence("GRU latch", [0.99, 1.0], threshold=0.9, without=0.71) is True
+    assert "measured 0.990, 1.000 | without it 0.710 | needs > 0.900 -> holds" in capsys.readouterr().out
+    assert report.evidence("time per FLOP", 0.8, threshold=0.5, without=0.4, above=True) is True
+    assert report.evidence("bits", [3.1, 3.6], threshold=3.5, without=4.9, above=False) is False   # one seed misses
+    assert "FAILS" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="could not fail"):
+        report.evidence("latch", 0.99, threshold=0.7, without=0.71)
+    with pytest.raises(ValueError, match="could not fail"):
+        report.evidence("bits", 3.0, threshold=3.5, without=3.2, above=False)
+    with pytest.raises(ValueError, match="measured must be a finite number"):
+        report.evidence("latch", [], threshold=0.7, without=0.5)
+    with pytest.raises(ValueError, match="claim must be a non-empty string"):
+        report.evidence("", 0.9, threshold=0.7, without=0.5)

@@ -148,3 +148,32 @@ def seed_table(runs, key: str = "val_loss", label: str = "validation loss", solv
         threshold = f"< {solved_below:g}" if solved_below is not None else f"> {solved_above:g}"
         headers.append(f"seeds with {label} {threshold}")
     return Table(headers, rows)
+
+
+def evidence(claim: str, measured, threshold: float, without: float, above: bool = True, digits: int = 3) -> bool:
+    """Print the three numbers a check stands on, and whether the measurement clears its threshold.
+
+    ``measured`` is a number or one number per seed (every one must clear the threshold);
+    ``without`` is what a model lacking the claimed property would score (chance, the ceiling a
+    receptive field allows, a ratio of 1.0 for no penalty). ``above=True`` means the claim needs
+    ``measured > threshold``, else ``measured < threshold``. A threshold that ``without`` already
+    clears makes a check that cannot fail, so it raises ``ValueError`` before anything is judged.
+    Use it as ``assert report.evidence(...), "what the claim says"``.
+    """
+    import numpy as np
+
+    if not isinstance(claim, str) or not claim:
+        raise ValueError(f"claim must be a non-empty string naming what is checked, got {claim!r}")
+    values = np.atleast_1d(np.asarray(measured, dtype=float))
+    if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
+        raise ValueError(f"measured must be a finite number or one finite number per seed, got {measured!r}")
+    threshold, without = float(threshold), float(without)
+    side = ">" if above else "<"
+    if (without > threshold) if above else (without < threshold):
+        raise ValueError(f"{claim}: without the property the score is {without:.{digits}f}, which already clears "
+                         f"the threshold ({side} {threshold:.{digits}f}): the check could not fail")
+    held = bool((values > threshold).all() if above else (values < threshold).all())
+    shown = ", ".join(f"{v:.{digits}f}" for v in values)
+    print(f"{claim}: measured {shown} | without it {without:.{digits}f} | needs {side} {threshold:.{digits}f}"
+          f" -> {'holds' if held else 'FAILS'}")
+    return held
