@@ -310,7 +310,8 @@ EXERCISES: dict[str, Exercise] = {
                      lambda: 0.8),
     "04.3": Exercise("The error is value1 - 0.5 with value1 uniform on [0, 1): its mean square is a variance.",
                      lambda: 1 / 12, rel_tol=0.02),
-    "04.4": Exercise("clipnorm rescales gradients longer than the limit down to the limit.", lambda: 1.0),
+    "04.4": Exercise("clipnorm rescales each weight tensor's gradient that is longer than the limit down to the limit.",
+                     lambda: 1.0),
     "01.5": Exercise("The same three terms as section 3's loop: inputs through W, the old state through U, plus b, "
                      "then tanh.", verify=_runs_like(lambda x, h, w, u, b: np.tanh(x @ w + h @ u + b), _rnn_step_cases())),
     "02.5": Exercise("Start from 1 (the current step); each layer adds (kernel_size - 1) x its dilation.",
