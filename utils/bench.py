@@ -185,12 +185,8 @@ def state_flops(kind: str, batch: int, length: int, width: int = 64) -> float:
     does it for all T at once before the loop. Convolutions, minGRU (its gates read the input only)
     and attention have none: 0.
     """
-    validate.one_of("kind", kind, SEQUENCE_KINDS)
-    batch, length = validate.integer("batch", batch, minimum=1), validate.integer("length", length, minimum=1)
-    width = validate.integer("width", width, minimum=1)
-    if kind not in GATES:
-        return 0.0
-    return 2.0 * batch * length * width * GATES[kind] * width
+    total = layer_flops(kind, batch, length, width)                  # validates the arguments
+    return total / 2 if kind in GATES else 0.0                       # input and state are both width wide
 
 
 def median_time(function, repeats: int = 5, warmup: int = 2) -> float:

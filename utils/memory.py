@@ -222,8 +222,9 @@ def latch_ceiling(y_seen, field: int, guess: int | None = None) -> dict:
     marker is inside it, it can answer exactly. Otherwise it sees only distractors, which look the
     same whatever t is and whether the marker is older than the field or still to come, so one
     constant guess is the best it can do there: ``guess`` (0 "not yet" or 1 "seen"), by default
-    whichever scores better on ``y_seen``. The better guess makes this an upper bound for the targets given (a model's guess, fixed in training, can
-    beat it only by the chance agreement of a varying guess with these particular sequences).
+    whichever scores better on ``y_seen``. The better guess makes this an upper bound for the targets
+    given (a model's guess, fixed in training, can beat it only by the chance agreement of a varying
+    guess with these particular sequences).
 
     Returns ``{"accuracy": overall, "by step": (length,) per-step accuracy, "guess": 0 or 1}``.
     """
