@@ -318,3 +318,11 @@ def test_build_only_names_every_unknown_lesson(tmp_path, capsys):
     assert status == 2
     assert "--only 99: no such lesson; expected numbers or names among 00_a, 02_b" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()  # nothing was built
+
+
+@pytest.mark.parametrize("images, pixels, message", [(np.zeros((2, 4)), 1, "images must have shape 3-D"),
+                                                     (np.zeros((2, 4, 4)), 4, r"smaller than the images \(4x4\)"),
+                                                     (np.zeros((2, 4, 4)), -1, "pixels must be an integer >= 0")])
+def test_shift_images_rejects_what_it_cannot_move(images, pixels, message):
+    with pytest.raises(ValueError, match=message):
+        data.shift_images(images, pixels)

@@ -334,3 +334,14 @@ def test_text_windows_targets_are_the_next_ids():
 def test_text_windows_bad_lengths(length, message):
     with pytest.raises(ValueError, match=message):
         data.text_windows(np.arange(100), length, 4)
+
+
+def test_shift_images_moves_each_image_whole_and_fills_with_background():
+    images = np.zeros((40, 6, 6), np.float32)
+    images[:, 2, 3] = 1.0                                   # one bright pixel per image
+    moved = data.shift_images(images, 2, seed=0)
+    assert moved.shape == images.shape and (moved.sum(axis=(1, 2)) == 1).all()
+    offsets = {(int(np.argwhere(m)[0][0]) - 2, int(np.argwhere(m)[0][1]) - 3) for m in moved}
+    assert offsets == {(2, 0), (-2, 0), (0, 2), (0, -2)}  # all four directions drawn, 2 pixels each
+    np.testing.assert_array_equal(data.shift_images(images, 0), images)
+    np.testing.assert_array_equal(moved, data.shift_images(images, 2, seed=0))

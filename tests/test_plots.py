@@ -97,6 +97,8 @@ def test_comparison_bad_input():
 def test_color_for_is_consistent():
     assert plots.color_for("LSTM(64)") == plots.color_for("lstm")
     assert plots.color_for("something else", 3) == "C3"
+    image_models = ("MLP", "CNN", "CNN, global pooling", "GRU", "hybrid")          # lesson 06, one chart
+    assert len({plots.color_for(name, i) for i, name in enumerate(image_models)}) == len(image_models)
 
 
 def test_plot_influence_maps_draws_one_panel_per_model():
@@ -129,3 +131,18 @@ def test_seed_curves_against_updates_or_seconds():
         plots.plot_seed_curves({"a": run}, per_epoch={"b": 1.0})
     with pytest.raises(ValueError, match="positive number"):
         plots.plot_seed_curves({"a": run}, per_epoch=0)
+
+
+def test_plot_confusion_rows_are_shares_of_the_true_class():
+    fig = plots.plot_confusion([0, 0, 1, 2], [0, 1, 1, 2], ["a", "b", "c"], title="toy")
+    shares = fig.axes[0].images[0].get_array()
+    np.testing.assert_allclose(shares, [[0.5, 0.5, 0], [0, 1, 0], [0, 0, 1]])
+    assert fig.axes[0].get_xlabel() == "predicted class" and fig.axes[0].get_title() == "toy"
+
+
+@pytest.mark.parametrize("y_true, y_pred, message", [([0, 1], [0], "same number of examples"),
+                                                     ([0, 3], [0, 1], r"in 0\.\.2 to index the 3 class_names"),
+                                                     ([], [], r"non-empty")])
+def test_plot_confusion_rejects_labels_it_cannot_place(y_true, y_pred, message):
+    with pytest.raises(ValueError, match=message):
+        plots.plot_confusion(np.array(y_true, dtype=np.int64), np.array(y_pred, dtype=np.int64), ["a", "b", "c"])

@@ -259,3 +259,24 @@ def test_joint_predictor_matches_each_model_and_accepts_runs_with_the_same_names
         training.joint_predictor({"slow": "not runs"})
     with pytest.raises(ValueError, match="share a model"):
         training.joint_predictor({"a": first, "b": first})
+
+
+def test_validation_freq_validates_every_n_epochs_and_always_the_last():
+    x, y = data(n=96)
+    runs = training.fit_seeds(small_regressor, (0, 1), x, y, epochs=4, loss="mse", validation_data=(x[:8], y[:8]),
+                              validation_freq=2, progress_every=0)
+    assert runs.curve("loss").shape == (2, 4) and runs.curve("val_loss").shape == (2, 2)
+    with pytest.raises(ValueError, match=r"epochs \(3\) must be a multiple of validation_freq \(2\)"):
+        training.fit_seeds(small_regressor, (0, 1), x, y, epochs=3, loss="mse", validation_freq=2)
+    with pytest.raises(ValueError, match="validation_freq must be an integer >= 1"):
+        training.fit_seeds(small_regressor, (0, 1), x, y, epochs=3, loss="mse", validation_freq=0)
+
+
+def test_joint_predictor_gives_the_same_predictions_in_larger_batches():
+    x, y = data()
+    run = training.fit_seeds(small_regressor, (0, 1), x, y, epochs=1, loss="mse", progress_every=0)
+    default, large = training.joint_predictor({"m": run})(x), training.joint_predictor({"m": run}, batch_size=500)(x)
+    for a, b in zip(default["m"], large["m"]):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+        training.joint_predictor({"m": run}, batch_size=0)

@@ -319,6 +319,25 @@ def load_fashion_mnist(train_per_class: int | None = None, seed: int = 0) -> Dat
     )
 
 
+def shift_images(images, pixels: int, seed: int = 0) -> np.ndarray:
+    """Each image moved ``pixels`` down, up, right or left (one direction drawn per image, fixed by ``seed``).
+
+    The background (0) moves in at the border and what leaves the frame is lost; the images keep
+    their shape ``(n, height, width)``. Lesson 06 writes the same few lines to test how much of a
+    model's accuracy survives a move; this is the tested copy its exercise uses.
+    """
+    images = validate.array("images", images, ndim=3)
+    pixels = validate.integer("pixels", pixels, minimum=0)
+    seed = validate.integer("seed", seed, minimum=0)
+    height, width = images.shape[1:]
+    if pixels >= min(height, width):
+        raise ValueError(f"pixels must be smaller than the images ({height}x{width}), got {pixels}")
+    padded = np.pad(images, ((0, 0), (pixels, pixels), (pixels, pixels)))
+    crop_starts = np.array([(0, 1), (2, 1), (1, 0), (1, 2)]) * pixels      # down, up, right, left
+    starts = crop_starts[np.random.default_rng(seed).integers(0, 4, len(images))]
+    return np.stack([image[r:r + height, c:c + width] for image, (r, c) in zip(padded, starts)])
+
+
 def validation_split(x, y, fraction: float = 0.15, seed: int = 0):
     """Hold out a shuffled, class-stratified validation set: ``(x_fit, y_fit, x_val, y_val)``.
 

@@ -1,7 +1,7 @@
 """Plotting helpers with one consistent style. Each returns the matplotlib Figure.
 
 Introduced in lesson 00: training curves (:func:`plot_history`), grids of images or
-feature maps (:func:`plot_image_grid`), a heat map of a quantity over time steps
+feature maps (:func:`plot_image_grid`), a confusion matrix (:func:`plot_confusion`), a heat map of a quantity over time steps
 (:func:`plot_sequence_heatmap`) and a comparison chart (:func:`plot_comparison`).
 """
 
@@ -35,6 +35,8 @@ COURSE_STYLE = {
 MODEL_COLORS = {
     "hybrid": "#ff7f0e",
     "baseline": "#7f7f7f",
+    "mlp": "#7f7f7f",                # the pixel-wise baseline of lesson 06
+    "globalpooling": "#393b79",      # "CNN, global pooling" (before "cnn")
     "dilated": "#17becf",
     "tcn": "#17becf",
     "mingru,seq": "#c49c94",         # minGRU computed step by step (before "mingru", before "gru")
@@ -162,6 +164,35 @@ def plot_image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8,
         else:
             ax.axis("off")
     fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(y_true, y_pred, class_names: Sequence[str], title: str = "Confusion matrix", ax=None):
+    """Which class each true class is predicted as, as shares of that true class (rows sum to 1).
+
+    ``y_true`` and ``y_pred`` are integer labels indexing ``class_names``; the diagonal is each
+    class's accuracy, the brightest off-diagonal cells the pairs a model confuses.
+    """
+    y_true = validate.array("y_true", y_true, ndim=1, dtype=np.int64)
+    y_pred = validate.array("y_pred", y_pred, ndim=1, dtype=np.int64)
+    validate.same_length("y_true", y_true, "y_pred", y_pred)
+    k = len(class_names)
+    if y_true.size == 0 or min(y_true.min(), y_pred.min()) < 0 or max(y_true.max(), y_pred.max()) >= k:
+        raise ValueError(f"labels must be non-empty and in 0..{k - 1} to index the {k} class_names")
+    counts = np.zeros((k, k))
+    np.add.at(counts, (y_true, y_pred), 1)
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(6.2, 5.2)) if ax is None else (ax.figure, ax)
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for i, j in zip(*np.nonzero(shares >= 0.05)):
+        ax.text(j, i, f"{shares[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                color="white" if shares[i, j] > 0.5 else "black")
+    ax.set_xticks(range(k), class_names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(k), class_names, fontsize=8)
+    ax.grid(False)
+    ax.set(xlabel="predicted class", ylabel="true class", title=title)
+    fig.colorbar(image, ax=ax, label="share of the true class")
     fig.tight_layout()
     return fig
 
