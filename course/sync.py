@@ -46,7 +46,8 @@ LESSONS = (
            "gradients through a simple RNN shrink geometrically with distance; exploding gradients and clipping"),
     Lesson("05", "05_lstm_and_gru", "LSTM and GRU", "gates keep the gradient path open; how fast gated cells and a dilated CNN learn long lags"),
     Lesson("06", "06_choosing_an_architecture", "Choosing an architecture",
-           "real data sets side by side, and the comparison table rebuilt from measurements"),
+           "28x28 images and real series side by side, what pooling buys when images move, and the comparison table "
+           "rebuilt from measurements"),
     Lesson("07", "07_beyond_the_tradeoff", "Beyond the trade-off",
            "minGRU trains as a parallel scan (log T depth), attention in one step at T² cost: measured against GRU and CNN"),
     Lesson("08", "08_text", "Text",

@@ -34,6 +34,29 @@ def _flattened_embeddings(vocab_size, length):
     return keras.Model(tokens, keras.layers.Dense(2, activation="softmax")(h))
 
 
+def _image_model(head):
+    """A (28, 28) -> 10 classifier: lesson 06's two conv blocks, then ``head`` from the map to a vector."""
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    image = keras.Input(shape=(28, 28))
+    h = keras.layers.Reshape((28, 28, 1))(image)
+    h = keras.layers.MaxPooling2D(2)(keras.layers.Conv2D(16, 3, padding="same", activation="relu")(h))
+    h = keras.layers.MaxPooling2D(2)(keras.layers.Conv2D(32, 3, padding="same", activation="relu")(h))
+    return keras.Model(image, keras.layers.Dense(10, activation="softmax")(head(keras, h)))
+
+
+def _global_pooling_cnn():
+    """06.5's answer: a third convolution, then global max pooling."""
+    return _image_model(lambda keras, h: keras.layers.GlobalMaxPooling2D()(
+        keras.layers.Conv2D(64, 3, padding="same", activation="relu")(h)))
+
+
+def _flattening_cnn():
+    """A plausible wrong 06.5: section 1's CNN, whose dense layer has one weight per position of the map."""
+    return _image_model(lambda keras, h: keras.layers.Flatten()(h))
+
+
 CODE_EXERCISES = {
     # a right answer and a plausible wrong one for every exercise where the learner writes code
     "01.5": (lambda x, h, w, u, b: np.tanh(x @ w + h @ u + b), lambda x, h, w, u, b: np.tanh(x @ w + h @ u)),
@@ -42,6 +65,7 @@ CODE_EXERCISES = {
     "04.5": (lambda g, m: g * min(1.0, m / np.linalg.norm(g)), lambda g, m: np.clip(g, -m, m)),
     "05.1": (lambda z, h, n: z * h + (1 - z) * n, lambda z, h, n: (1 - z) * h + z * n),
     "06.4": (lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), lambda a, b: 1 / len(set(a))),
+    "06.5": (_global_pooling_cnn, _flattening_cnn),
     "07.1": (lambda e, f: (e[0] * f[0], f[0] * e[1] + f[1]), lambda e, f: (e[0] * f[0], e[1] + f[1])),
     "08.1": (_bag_of_embeddings, _flattened_embeddings),
 }

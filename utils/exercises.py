@@ -229,6 +229,30 @@ def _bag_of_embeddings_works(build) -> bool:
         return False
 
 
+def _shift_tolerant_cnn_works(build) -> bool:
+    """The learner's ``build()``: a (28, 28) -> 10-class model that, after one epoch on 6,000 Fashion-MNIST images,
+    is above 0.6 test accuracy and keeps at least 0.75 of it on test images moved 3 pixels."""
+    from utils import data
+    from utils.runtime import import_keras, seed_everything
+
+    keras = import_keras()
+    fashion = data.load_fashion_mnist(600, seed=0)
+    probe, labels = fashion.x_test[:1000], fashion.y_test[:1000]
+    try:
+        seed_everything(0)
+        model = build()
+        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 10):
+            return False
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+        model.fit(fashion.x_train, fashion.y_train, epochs=1, batch_size=64, verbose=0)
+        centred, moved = (float((model.predict(x, batch_size=500, verbose=0).argmax(-1) == labels).mean())
+                          for x in (probe, data.shift_images(probe, 3, seed=0)))
+        print(f"[06.5] test accuracy {centred:.3f} centred, {moved:.3f} moved 3 pixels (keeps {moved / centred:.2f})")
+        return centred > 0.6 and moved >= 0.75 * centred
+    except Exception:
+        return False
+
+
 def _field_with_dilation_16() -> int:
     from utils import memory
 
@@ -337,6 +361,8 @@ EXERCISES: dict[str, Exercise] = {
                      "then Dense(2, softmax); no layer may look at positions.", verify=_bag_of_embeddings_works),
     "08.2": Exercise("Start from 1 (the current character); each layer adds (kernel_size - 1) x its dilation.",
                      _field_with_dilation_16),
+    "06.5": Exercise("Keep the convolutions; what decides is how the map becomes a vector. A dense layer on the "
+                     "flattened map has one weight per position.", verify=_shift_tolerant_cnn_works),
     "06.1": Exercise("A bounded but long per-step context that should parallelise over time: think receptive fields.",
                      lambda: "TCN"),
     "06.2": Exercise("With kernel 2 and doubling dilations, n layers see 2**n steps.",
