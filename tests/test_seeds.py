@@ -280,3 +280,11 @@ def test_joint_predictor_gives_the_same_predictions_in_larger_batches():
         np.testing.assert_allclose(a, b, atol=1e-6)
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
         training.joint_predictor({"m": run}, batch_size=0)
+
+
+def test_seed_accuracies_scores_each_seeds_probabilities():
+    y = np.array([0, 1, 1, 2])
+    right, half = np.eye(3)[y], np.eye(3)[[0, 0, 1, 0]]
+    np.testing.assert_allclose(training.seed_accuracies([right, half], y), [1.0, 0.5])
+    with pytest.raises(ValueError, match="same number of examples"):
+        training.seed_accuracies([right[:3]], y)

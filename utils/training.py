@@ -182,7 +182,7 @@ class SeedRuns:
         """Each seed's accuracy on ``(x, y)`` (integer labels), e.g. on a test split never used in training."""
         y = validate.array("y", y, ndim=1, dtype=np.int64)
         validate.same_length("x", x, "y", y)
-        return np.array([float((np.argmax(p, axis=-1) == y).mean()) for p in self.predict(x)])
+        return seed_accuracies(self.predict(x), y)
 
     def predict(self, x) -> list:
         """Every seed's predictions on ``x`` (in the order of ``seeds``), from one joint ``predict`` call.
@@ -201,6 +201,17 @@ class SeedRuns:
             raise ValueError("pass exactly one of below= or above=")
         values = self.final(key)
         return int(np.sum(values < below) if below is not None else np.sum(values > above))
+
+
+def seed_accuracies(predictions, y) -> np.ndarray:
+    """Each seed's accuracy from its class probabilities: ``predictions`` is one ``(n, classes)`` array per seed,
+    as :meth:`SeedRuns.predict` and a :func:`joint_predictor` give for one model; ``y`` the ``n`` integer labels."""
+    y = validate.array("y", y, ndim=1, dtype=np.int64)
+    accuracies = []
+    for p in predictions:
+        validate.same_length("each seed's predictions", p, "y", y)
+        accuracies.append(float((np.argmax(p, axis=-1) == y).mean()))
+    return np.array(accuracies)
 
 
 def joint_predictor(runs, select=None, batch_size: int | None = None):
