@@ -110,6 +110,21 @@ def test_fit_logging_gradients_records_every_batch():
     assert logs["loss"][-1] < logs["loss"][0]
 
 
+def test_fit_logging_gradients_records_each_batchs_own_loss_not_a_running_mean():
+    # Colab's Keras 3.10 does not reset the loss tracker in train_on_batch: without a reset the
+    # log would hold the mean over every batch so far (lesson 04's clipping check read it).
+    from utils import training
+
+    model = _tiny_rnn()
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")        # no update: each batch's loss is fixed
+    x = np.random.default_rng(5).normal(size=(12, 6, 2)).astype("float32")
+    y = np.arange(12, dtype="float32")[:, None]                           # later batches have larger targets
+    logs = training.fit_logging_gradients(model, x, y, batch_size=4)
+    predicted = keras.ops.convert_to_numpy(model(x))
+    own = [float(np.mean((predicted[i:i + 4] - y[i:i + 4]) ** 2)) for i in (0, 4, 8)]
+    assert logs["loss"] == pytest.approx(own, rel=1e-4)
+
+
 def test_compiled_weight_gradient_function_matches_the_eager_one():
     model = _tiny_rnn()
     x = np.random.default_rng(4).normal(size=(8, 6, 2)).astype("float32")

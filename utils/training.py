@@ -463,6 +463,7 @@ def fit_logging_gradients(model, x, y, *, batch_size: int = 32, epochs: int = 1,
         for start in range(0, len(x), batch_size):
             x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
             norms.append(gradient_norm(x_batch, y_batch))
+            model.reset_metrics()  # else Colab's Keras 3.10 returns the mean of every call so far
             result = model.train_on_batch(x_batch, y_batch)
             losses.append(float(result[0] if isinstance(result, (list, tuple)) else result))
     return {"loss": np.array(losses), "gradient_norm": np.array(norms)}
