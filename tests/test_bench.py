@@ -163,8 +163,8 @@ def test_gpu_benchmark_without_a_gpu_says_so(monkeypatch):
 
 def test_benchmark_times_with_determinism_off_and_restores_it(monkeypatch):
     seen = []
-    original = bench.interleaved_times
-    monkeypatch.setattr(bench, "interleaved_times",
+    original = bench.interleaved_rounds
+    monkeypatch.setattr(bench, "interleaved_rounds",
                         lambda f, repeats, warmup=2: seen.append(runtime.op_determinism()) or original(f, repeats, warmup))
     runtime.seed_everything(0, deterministic=True)
     bench.benchmark(kinds=["Conv1D"], lengths=[8], batch=2, width=4, repeats=1, log=None)
@@ -225,6 +225,50 @@ def test_growth_exponent_fits_the_two_longest_lengths():
     assert bench.growth_exponent(rows, "causal attention", "train_s") == pytest.approx(2.0)
     with pytest.raises(ValueError, match="two or more lengths"):
         bench.growth_exponent(rows[:1], "causal attention")
+
+
+def test_benchmark_times_every_kind_and_length_in_one_loop(monkeypatch):
+    """One interleaved loop for the whole grid, so exponents between lengths share the machine's load."""
+    loops = []
+    original = bench.interleaved_rounds
+    monkeypatch.setattr(bench, "interleaved_rounds", lambda f, repeats, warmup=2: loops.append(sorted(f)) or original(f, repeats, warmup))
+    results = bench.benchmark(kinds=["Conv1D", "GRU"], lengths=[8, 16], batch=2, width=4, repeats=3, warmup=1, log=None)
+    assert len(loops) == 1 and len(loops[0]) == 2 * 2 * 2          # forward and train, two kinds, two lengths
+    assert [(r.length, r.kind) for r in results] == [(8, "Conv1D"), (8, "GRU"), (16, "Conv1D"), (16, "GRU")]
+    for r in results:
+        assert len(r.train_rounds) == len(r.forward_rounds) == 3
+        assert r.train_s == pytest.approx(float(np.median(r.train_rounds)))
+    assert "train_rounds" not in bench.csv_text(results).splitlines()[0]
+
+
+def test_interleaved_rounds_keeps_every_rounds_time(monkeypatch):
+    ticks = iter(range(100))
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: float(next(ticks)) ** 2)
+    rounds = bench.interleaved_rounds({"A": lambda: None, "B": lambda: None}, repeats=2, warmup=1)
+    assert rounds == {"A": [1.0, 9.0], "B": [5.0, 13.0]}       # (1-0), (25-16) and (9-4), (49-36): the warm-up is untimed
+
+
+def _rows(kind, times_by_length):
+    return [bench.BenchResult(kind, t, "CPU", float(np.median(r)), float(np.median(r)), 8, 64, "CPU", tuple(r), tuple(r))
+            for t, r in times_by_length.items()]
+
+
+def test_growth_exponent_gap_pairs_the_four_times_of_each_round():
+    # attention ~ T^2, the scan ~ T; the machine is 3x slower during round 2 and 2x during round 3: each round's ratio cancels it
+    attention = _rows("causal attention", {512: [1.0, 3.0, 2.0], 2048: [16.0, 48.0, 32.0]})
+    scan = _rows("minGRU, parallel scan", {512: [1.0, 3.0, 2.0], 2048: [4.0, 12.0, 8.0]})
+    assert bench.growth_exponent_gap(attention + scan, "causal attention", "minGRU, parallel scan") == pytest.approx(1.0)
+    assert bench.growth_exponent_gap(attention + scan, "causal attention", "minGRU, parallel scan", "forward_s") == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="two or more lengths"):
+        bench.growth_exponent_gap(attention[:1] + scan, "causal attention", "minGRU, parallel scan")
+    with pytest.raises(ValueError, match="same lengths"):
+        bench.growth_exponent_gap(attention + _rows("minGRU, parallel scan", {256: [1.0], 2048: [4.0]}),
+                                  "causal attention", "minGRU, parallel scan")
+    with pytest.raises(ValueError, match="same number of rounds"):
+        bench.growth_exponent_gap(attention + _rows("minGRU, parallel scan", {512: [1.0], 2048: [4.0]}),
+                                  "causal attention", "minGRU, parallel scan")
+    with pytest.raises(ValueError, match="which"):
+        bench.growth_exponent_gap(attention + scan, "causal attention", "minGRU, parallel scan", which="flops")
 
 
 def test_train_step_seconds_times_fresh_models_in_turn(monkeypatch):

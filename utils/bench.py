@@ -195,12 +195,14 @@ def median_time(function, repeats: int = 5, warmup: int = 2) -> float:
     return interleaved_times({"f": function}, repeats=repeats, warmup=warmup)["f"]
 
 
-def interleaved_times(functions: dict, repeats: int = 5, warmup: int = 2) -> dict:
-    """Median wall time of each function, timed in turn (A, B, C, A, B, C, ...) after ``warmup`` rounds.
+def interleaved_rounds(functions: dict, repeats: int = 5, warmup: int = 2) -> dict:
+    """Wall time of each function in every timed round: {name: [seconds in round 1, round 2, ...]}.
 
+    The functions are called in turn (A, B, C, A, B, C, ...), ``warmup`` untimed rounds first.
     Timing compared things interleaved means a burst of load from another process hits all
     of them alike, so their ratios stay meaningful on a shared machine; timing A fully and
-    then B lets the load fall on one of them.
+    then B lets the load fall on one of them. Times from the same round were taken moments
+    apart, so ratios formed within a round (:func:`growth_exponent_gap`) cancel slower changes too.
     """
     if not isinstance(functions, dict) or not functions:
         raise ValueError(f"functions must be a non-empty {{name: function}} dict, got {functions!r}")
@@ -216,7 +218,15 @@ def interleaved_times(functions: dict, repeats: int = 5, warmup: int = 2) -> dic
             start = time.perf_counter()
             function()
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return times
+
+
+def interleaved_times(functions: dict, repeats: int = 5, warmup: int = 2) -> dict:
+    """Median wall time of each function, timed in turn (A, B, C, A, B, C, ...) after ``warmup`` rounds.
+
+    The medians of :func:`interleaved_rounds`: one slow round moves no median.
+    """
+    return {name: statistics.median(values) for name, values in interleaved_rounds(functions, repeats, warmup).items()}
 
 
 def train_step_seconds(builds: dict, x_batch, y_batch, loss="sparse_categorical_crossentropy", repeats: int = 5,
@@ -349,6 +359,9 @@ class BenchResult:
 
     ``device`` is where the benchmark was asked to run; ``ran_on`` where the model's weights
     actually were (read off the tensors), so a mislabelled run cannot go unnoticed.
+    ``forward_s`` and ``train_s`` are medians over the timed rounds, whose times
+    ``forward_rounds`` and ``train_rounds`` keep in order (round i of every result in one
+    :func:`benchmark` call was one pass of the same interleaved loop).
     """
 
     kind: str
@@ -359,6 +372,8 @@ class BenchResult:
     batch: int
     width: int
     ran_on: str = "?"
+    forward_rounds: tuple = ()
+    train_rounds: tuple = ()
 
     @property
     def steps_per_second(self) -> float:
@@ -377,9 +392,10 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
     The models and their data are placed on ``device`` ("CPU" or "GPU") with ``keras.device``,
     so the CPU grid runs on the CPU even when a GPU is present; each result records where the
     weights really were. Deterministic kernels are off while timing (they can be slower) and
-    restored afterwards. Every argument is checked before the first model is built. At each
-    length all kinds are timed interleaved (:func:`interleaved_times`), so their ratios hold on
-    a machine that other work shares. ``warmup`` untimed rounds come first (the first call compiles).
+    restored afterwards. Every argument is checked before the first model is built. All kinds at
+    all lengths are timed interleaved in one loop (:func:`interleaved_times`), so ratios between
+    kinds and between lengths (growth exponents) hold on a machine that other work shares.
+    ``warmup`` untimed rounds come first (the first call compiles).
     """
     kinds = tuple(validate.one_of("kinds", kind, SEQUENCE_KINDS) for kind in _as_tuple("kinds", kinds))
     lengths = validate.integers("lengths", lengths, minimum=1)
@@ -389,28 +405,32 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
     validate.one_of("device", device, DEVICES)
     if device == "GPU" and runtime.device_name() == "CPU":
         raise ValueError(f"device='GPU' needs a GPU that {keras.backend.backend()} can use; this machine runs on the CPU")
-    results = []
     rng = np.random.default_rng(0)
     with runtime.fast_ops(), placed_on(device):
+        models, batches, calls = {}, {}, {}
         for length in lengths:
-            x = rng.normal(size=(batch, length, width)).astype("float32")
-            y = rng.normal(size=(batch, length, width)).astype("float32")
-            models = {}
+            batches[length] = (rng.normal(size=(batch, length, width)).astype("float32"),
+                               rng.normal(size=(batch, length, width)).astype("float32"))
             for kind in kinds:
-                models[kind] = build_sequence_model(kind, length, width)
-                models[kind].compile(optimizer="adam", loss="mse")
-            calls = {}
-            for kind, model in models.items():
-                calls["forward", kind] = lambda m=model: m.predict_on_batch(x)
-                calls["train", kind] = lambda m=model: m.train_on_batch(x, y)
-            times = interleaved_times(calls, repeats=repeats, warmup=warmup)   # every kind feels the same load
-            for kind, model in models.items():
-                forward, train = times["forward", kind], times["train", kind]
-                results.append(BenchResult(kind, length, device, forward, train, batch, width,
-                                           runtime.placement(model.weights[0])))
-                if log:
-                    log(f"  {device} T={length:5d} {kind:15s} forward {forward * 1e3:8.2f} ms  "
-                        f"train step {train * 1e3:8.2f} ms", flush=True)
+                model = models[kind, length] = build_sequence_model(kind, length, width)
+                model.compile(optimizer="adam", loss="mse")
+                x, y = batches[length]
+                calls["forward", kind, length] = lambda m=model, x=x: m.predict_on_batch(x)
+                calls["train", kind, length] = lambda m=model, x=x, y=y: m.train_on_batch(x, y)
+        if log:
+            log(f"  timing {len(kinds)} layer kinds at T = {', '.join(map(str, lengths))} on the {device}, "
+                f"interleaved, {warmup} warm-up + {repeats} timed rounds ...", flush=True)
+        rounds = interleaved_rounds(calls, repeats=repeats, warmup=warmup)   # every kind and length feels the same load
+    results = []
+    for (kind, length), model in models.items():
+        forward, train = rounds["forward", kind, length], rounds["train", kind, length]
+        results.append(BenchResult(kind, length, device, statistics.median(forward), statistics.median(train), batch, width,
+                                   runtime.placement(model.weights[0]), tuple(forward), tuple(train)))
+    results.sort(key=lambda r: (r.length, kinds.index(r.kind)))
+    if log:
+        for r in results:
+            log(f"  {device} T={r.length:5d} {r.kind:15s} forward {r.forward_s * 1e3:8.2f} ms  "
+                f"train step {r.train_s * 1e3:8.2f} ms", flush=True)
     return results
 
 
@@ -418,8 +438,8 @@ def growth_exponent(results: list[BenchResult], kind: str, which: str = "forward
     """p in time ~ T^p for ``kind``: the slope of log(time) against log(T) between its two longest lengths.
 
     ``which`` is ``"forward_s"`` or ``"train_s"``. About 1 for work linear in T, towards 2 for
-    attention's T x T scores. Each length of :func:`benchmark` is timed in its own interleaved
-    loop, so compare *differences* of exponents between kinds when the machine may be loaded.
+    attention's T x T scores. :func:`benchmark` times every length in one interleaved loop, so
+    the exponents of kinds measured together share the machine's load.
     """
     validate.one_of("which", which, ("forward_s", "train_s"))
     rows = sorted((r for r in results if r.kind == kind), key=lambda r: r.length)
@@ -427,6 +447,37 @@ def growth_exponent(results: list[BenchResult], kind: str, which: str = "forward
         raise ValueError(f"growth_exponent needs {kind!r} measured at two or more lengths, got {len(rows)}")
     short, long = rows[-2:]
     return float(np.log(getattr(long, which) / getattr(short, which)) / np.log(long.length / short.length))
+
+
+def growth_exponent_gap(results: list[BenchResult], kind: str, baseline: str, which: str = "train_s") -> float:
+    """How much faster ``kind``'s time grows with T than ``baseline``'s: p(kind) - p(baseline), paired by round.
+
+    Between the two longest lengths, every timed round of :func:`benchmark` gives
+    log((kind_long / baseline_long) / (kind_short / baseline_short)) / log(T_long / T_short),
+    four times taken moments apart, so load that comes and goes between rounds cancels; the
+    median over rounds is returned. With steady times it equals
+    ``growth_exponent(kind) - growth_exponent(baseline)``. ``which`` is ``"forward_s"`` or ``"train_s"``.
+    """
+    validate.one_of("which", which, ("forward_s", "train_s"))
+    rounds = which.replace("_s", "_rounds")
+    pairs = {}
+    for name in (kind, baseline):
+        rows = {r.length: r for r in results if r.kind == name}
+        if len(rows) < 2:
+            raise ValueError(f"growth_exponent_gap needs {name!r} measured at two or more lengths, got {len(rows)}")
+        pairs[name] = rows
+    if set(pairs[kind]) != set(pairs[baseline]):
+        raise ValueError(f"{kind!r} and {baseline!r} must be measured at the same lengths, got "
+                         f"{sorted(pairs[kind])} and {sorted(pairs[baseline])}")
+    short, long = sorted(pairs[kind])[-2:]
+    series = [np.asarray(getattr(pairs[name][length], rounds), dtype=float)
+              for name in (kind, baseline) for length in (long, short)]
+    if len({s.size for s in series}) != 1 or series[0].size == 0:
+        raise ValueError(f"growth_exponent_gap needs results from one benchmark() call, with the same number of rounds "
+                         f"for every kind and length; got {[s.size for s in series]} rounds")
+    kind_long, kind_short, base_long, base_short = series
+    per_round = np.log((kind_long / base_long) / (kind_short / base_short)) / np.log(long / short)
+    return float(np.median(per_round))
 
 
 def placed_on(device: str):
@@ -458,9 +509,10 @@ def csv_text(results: list[BenchResult]) -> str:
         raise ValueError(f"results must be BenchResult objects from benchmark(), got {type(results[0]).__name__}")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*asdict(results[0]).keys(), "steps_per_second", "forward_gflops"])
+    columns = [name for name in asdict(results[0]) if not name.endswith("_rounds")]    # the medians, not every round
+    writer.writerow([*columns, "steps_per_second", "forward_gflops"])
     for r in results:
-        writer.writerow([*asdict(r).values(), f"{r.steps_per_second:.1f}", f"{r.forward_gflops:.2f}"])
+        writer.writerow([*(getattr(r, name) for name in columns), f"{r.steps_per_second:.1f}", f"{r.forward_gflops:.2f}"])
     return buffer.getvalue()
 
 
