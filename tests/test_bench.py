@@ -214,6 +214,39 @@ def test_gru_stream_step_matches_a_gru_layer_step_by_step():
     np.testing.assert_allclose(state, whole.predict_on_batch(x), atol=1e-5)
 
 
+def test_cnn_cached_step_reproduces_the_causal_stack_step_by_step():
+    """Fed one step at a time from zero caches, it gives the full causal stack's output at every step."""
+    from utils import models
+
+    window_model, field = bench.cnn_window_step(3, width=4)
+    cached_model, cached_field = bench.cnn_cached_step(3, width=4)
+    cached_model.set_weights(window_model.get_weights())
+    length = 20
+    series = keras.Input(shape=(length, 4))
+    whole = keras.Model(series, models.dilated_causal_cnn(series, 4, (1, 2, 4), 3))
+    whole.set_weights(window_model.get_weights())
+    x = np.random.default_rng(1).normal(size=(2, length, 4)).astype("float32")
+    expected = whole.predict_on_batch(x)
+    caches = [np.zeros((2, *shape[1:]), "float32") for shape in cached_model.input_shape[1:]]
+    assert cached_field == field == 15 and sum(c[0].size for c in caches) == (field - 1) * 4
+    for t in range(length):
+        newest, *caches = cached_model.predict_on_batch([x[:, t], *caches])
+        np.testing.assert_allclose(newest, expected[:, t], atol=1e-5)
+    np.testing.assert_allclose(window_model.predict_on_batch(x[:, -field:]), expected[:, -1], atol=1e-5)
+    with pytest.raises(ValueError, match="layers must be an integer >= 1, got 0"):
+        bench.cnn_cached_step(0)
+
+
+def test_streaming_latency_adds_cached_cnns_when_asked():
+    rows = bench.streaming_latency(layers=(1, 3), streams=2, width=8, repeats=1, warmup=1, cached=True)
+    assert [r["name"] for r in rows] == ["GRU cell step", "CNN, 1 layers, field 3", "CNN, 3 layers, field 15",
+                                         "CNN, 1 layers, field 3, cached", "CNN, 3 layers, field 15, cached"]
+    assert [r["cached"] for r in rows] == [None, False, False, True, True]
+    assert [r["floats_per_stream"] for r in rows] == [8, 24, 120, 16, 112]
+    with pytest.raises(ValueError, match="cached must be True or False"):
+        bench.streaming_latency(layers=(1,), cached="yes")
+
+
 def test_streaming_latency_rejects_bad_depths():
     with pytest.raises(ValueError, match="layers"):
         bench.streaming_latency(layers=(0,))

@@ -325,30 +325,69 @@ def cnn_window_step(layers: int, width: int = 64) -> tuple["keras.Model", int]:
     return keras.Model(window, h[:, -1], name=f"cnn_window_step_{layers}"), field
 
 
+def cnn_cached_step(layers: int, width: int = 64) -> tuple["keras.Model", int]:
+    """The same causal dilated CNN serving a stream with caches (Fast WaveNet, Paine et al. 2016).
+
+    Layer i (kernel 3, dilation r = 2^i) needs its input at t - 2r, t - r and t, so it keeps its
+    last 2r inputs in a cache and computes only the newest output: one kernel application per
+    layer whatever the field. Each step shifts every cache by one position (a copy: memory traffic
+    proportional to the field, no arithmetic). The caches together hold (field - 1) x ``width``
+    numbers per stream.
+    Inputs: the new step ``(streams, width)`` and one cache ``(streams, 2r, width)`` per layer,
+    oldest first; outputs: the newest output ``(streams, width)`` and the caches for the next
+    step. Zero caches stand for the zeros of causal padding. Its weights are laid out as those of
+    :func:`cnn_window_step` with the same ``layers``, so ``set_weights`` copies them over.
+    Returns ``(model, field)``.
+    """
+    layers, width = validate.integer("layers", layers, minimum=1), validate.integer("width", width, minimum=1)
+    if CONV_KERNEL != 3:
+        raise ValueError(f"cnn_cached_step reads the inputs at t - 2r, t - r and t: it needs kernel 3, got {CONV_KERNEL}")
+    dilations = [2**i for i in range(layers)]
+    x_t = keras.Input(shape=(width,))
+    caches = [keras.Input(shape=(2 * r, width)) for r in dilations]     # layer i's last 2r inputs
+    h, next_caches = x_t, []
+    for r, cache in zip(dilations, caches):
+        taps = keras.ops.stack([cache[:, 0], cache[:, r], h], axis=1)    # (streams, 3, width): t - 2r, t - r, t
+        next_caches.append(keras.ops.concatenate([cache[:, 1:], h[:, None]], axis=1))
+        h = keras.layers.Conv1D(width, CONV_KERNEL, activation="relu")(taps)[:, 0]
+    field = memory.conv_stack_field(CONV_KERNEL, dilations)
+    return keras.Model([x_t, *caches], [h, *next_caches], name=f"cnn_cached_step_{layers}"), field
+
+
 def streaming_latency(layers=(2, 4, 6, 8), streams: int = 32, width: int = 64, repeats: int = 15,
-                      warmup: int = 3) -> list[dict]:
+                      warmup: int = 3, cached: bool = False) -> list[dict]:
     """Seconds to serve one new time step of ``streams`` streams: a GRU cell step against CNN windows.
 
     For each depth in ``layers`` a causal dilated CNN (:func:`cnn_window_step`) re-runs on its
-    receptive field; the GRU (:func:`gru_stream_step`) takes one step. All are timed in one
+    receptive field; with ``cached=True`` the same CNNs with caches (:func:`cnn_cached_step`)
+    follow; the GRU (:func:`gru_stream_step`) takes one step. All are timed in one
     interleaved loop (:func:`interleaved_times`), so load hits them alike. Returns one dict per
-    model: ``name``, ``field`` (steps of history it needs; ``None`` for the GRU, which needs
-    none), ``seconds`` and ``floats_per_stream`` (what must be kept between steps, by construction).
+    model, the GRU first: ``name``, ``field`` (steps of history it needs; ``None`` for the GRU,
+    which needs none), ``cached`` (``None`` for the GRU), ``seconds`` and ``floats_per_stream``
+    (what must be kept between steps, by construction).
     """
     depths = tuple(validate.integer("layers", n, minimum=1) for n in _as_tuple("layers", layers))
     streams, width = validate.integer("streams", streams, minimum=1), validate.integer("width", width, minimum=1)
+    if not isinstance(cached, bool):
+        raise ValueError(f"cached must be True or False, got {cached!r}")
     rng = np.random.default_rng(0)
     x_t = rng.normal(size=(streams, width)).astype("float32")
     state = np.zeros((streams, width), "float32")
     gru = gru_stream_step(width)
     calls, rows = {"GRU cell step": lambda: gru.predict_on_batch([x_t, state])}, {}
-    rows["GRU cell step"] = {"name": "GRU cell step", "field": None, "floats_per_stream": width}
+    rows["GRU cell step"] = {"name": "GRU cell step", "field": None, "cached": None, "floats_per_stream": width}
     for depth in depths:
         model, field = cnn_window_step(depth, width)
         window = rng.normal(size=(streams, field, width)).astype("float32")
         name = f"CNN, {depth} layers, field {field}"
         calls[name] = lambda m=model, w=window: m.predict_on_batch(w)
-        rows[name] = {"name": name, "field": field, "floats_per_stream": field * width}
+        rows[name] = {"name": name, "field": field, "cached": False, "floats_per_stream": field * width}
+    for depth in depths if cached else ():
+        model, field = cnn_cached_step(depth, width)
+        caches = [rng.normal(size=(streams, *shape[1:])).astype("float32") for shape in model.input_shape[1:]]
+        name = f"CNN, {depth} layers, field {field}, cached"
+        calls[name] = lambda m=model, c=caches: m.predict_on_batch([x_t, *c])
+        rows[name] = {"name": name, "field": field, "cached": True, "floats_per_stream": sum(c[0].size for c in caches)}
     times = interleaved_times(calls, repeats=repeats, warmup=warmup)
     return [rows[name] | {"seconds": times[name]} for name in calls]
 
