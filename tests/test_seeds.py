@@ -110,15 +110,61 @@ def test_gate_traces_figure():
         plots.plot_gate_traces(np.zeros(5), [1], {"GRU": {"write": np.zeros(4)}})
 
 
-def test_verdict_counts_seed_spread_and_test_sampling():
-    winner, gap, tolerance = training.verdict([0.90, 0.91, 0.92], [0.80, 0.81, 0.82], test_size=10_000, names=("CNN", "RNN"))
-    assert winner == "CNN" and gap == pytest.approx(0.10)
-    expected = 2 * np.sqrt(0.01**2 / 3 * 2 + 0.91 * 0.09 / 10_000 + 0.81 * 0.19 / 10_000)
-    assert tolerance == pytest.approx(expected)
-    assert training.verdict([0.90, 0.91, 0.92], [0.89, 0.91, 0.93], test_size=100)[0] == "tie"
-    assert training.verdict([0.5, 0.5], [0.9, 0.9], test_size=10_000, names=("a", "b"))[0] == "b"
+def _correct(rate, n, seeds=3, seed=0):
+    return np.random.default_rng(seed).random((seeds, n)) < rate
+
+
+def test_paired_verdict_names_a_clear_winner_and_an_equivalence():
+    better, worse = _correct(0.95, 2000, seed=1), _correct(0.80, 2000, seed=2)
+    verdict = training.paired_verdict(better, worse, names=("CNN", "RNN"))
+    assert verdict.winner == "CNN" and verdict.low > 0 and verdict.gap == pytest.approx(better.mean() - worse.mean())
+    assert training.paired_verdict(worse, better, names=("CNN", "RNN")).winner == "RNN"
+    same = training.paired_verdict(better, better.copy(), margin=0.01)
+    assert same.winner == "tie" and same.low == same.high == 0.0
+    assert "tie" in str(same) and "±0.01" in str(same)
+
+
+def test_paired_verdict_says_undecided_when_the_test_set_is_too_small_for_either():
+    a, b = _correct(0.8, 60, seed=3), _correct(0.8, 60, seed=4)
+    verdict = training.paired_verdict(a, b, margin=0.02)
+    assert verdict.winner == "undecided" and verdict.low < -0.02 and verdict.high > 0.02
+
+
+def test_paired_verdict_uses_the_pairing():
+    """Both right on the same 700 of 1,000 examples, A on 30 more: a 0.03 gap that pairing resolves
+    (a rule that only sees the two accuracies, 0.73 and 0.70 on 1,000 examples, cannot: 2 SE = 0.041)."""
+    b = np.zeros((3, 1000), bool)
+    b[:, :700] = True
+    a = b.copy()
+    a[:, 700:730] = True
+    verdict = training.paired_verdict(a, b)
+    assert verdict.winner == "A" and verdict.gap == pytest.approx(0.03)
+    assert 2 * np.sqrt(0.73 * 0.27 / 1000 + 0.70 * 0.30 / 1000) > 0.03
+
+
+def test_paired_verdict_rejects_bad_input():
+    a = _correct(0.9, 100)
+    with pytest.raises(ValueError, match="same \\(seeds, examples\\) shape"):
+        training.paired_verdict(a, a[:, :50])
     with pytest.raises(ValueError, match="at least 2 seeds"):
-        training.verdict([0.9], [0.8, 0.7], test_size=100)
+        training.paired_verdict(a[:1], a[:1])
+    with pytest.raises(ValueError, match="0/1 or booleans"):
+        training.paired_verdict(a * 0.5, a)
+    with pytest.raises(ValueError, match="margin must lie strictly between 0 and 1"):
+        training.paired_verdict(a, a, margin=0)
+    with pytest.raises(ValueError, match="names must be two non-empty strings"):
+        training.paired_verdict(a, a, names=("A",))
+    with pytest.raises(ValueError, match="correct_a must have shape 2-D"):
+        training.paired_verdict(a[0], a[0])
+
+
+def test_seed_correct_marks_each_example_and_seed_accuracies_average_it():
+    probabilities = [np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), np.array([[0.1, 0.9], [0.3, 0.7], [0.5, 0.4]])]
+    labels = np.array([0, 1, 1])
+    np.testing.assert_array_equal(training.seed_correct(probabilities, labels), [[True, True, False], [False, True, False]])
+    np.testing.assert_allclose(training.seed_accuracies(probabilities, labels), [2 / 3, 1 / 3])
+    with pytest.raises(ValueError, match="predictions is empty"):
+        training.seed_correct([], labels)
 
 
 def test_fit_seeds_cosine_rate_decays_to_zero(monkeypatch):

@@ -10,7 +10,7 @@ Modules (each notebook imports what it needs):
 - ``utils.exercises`` instant feedback for the exercises
 - ``utils.report``    tables, and reports written into the build (lessons 01, 06)
 - ``utils.training``  one training harness with progress lines (lesson 01 on); several seeds as
-                      branches of one model (``fit_seeds``) and verdicts beyond the noise (lessons 04-06)
+                      branches of one model (``fit_seeds``) and paired verdicts with an equivalence margin (lessons 01, 06, 08)
 - ``utils.scratch``   convolution, pooling and SimpleRNN in NumPy (lesson 01)
 - ``utils.diagrams``  unrolled RNN and dependency-graph figures (lessons 01, 03)
 - ``utils.memory``    receptive fields, influence maps, probes (lesson 02)

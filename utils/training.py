@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -203,15 +204,27 @@ class SeedRuns:
         return int(np.sum(values < below) if below is not None else np.sum(values > above))
 
 
+def seed_correct(predictions, y) -> np.ndarray:
+    """Whether each seed's model got each example right: ``(seeds, n)`` booleans from class probabilities.
+
+    ``predictions`` is one ``(n, classes)`` array per seed, as :meth:`SeedRuns.predict` and a
+    :func:`joint_predictor` give for one model; ``y`` the ``n`` integer labels. What
+    :func:`paired_verdict` compares, example by example.
+    """
+    y = validate.array("y", y, ndim=1, dtype=np.int64)
+    rows = []
+    for p in predictions:
+        validate.same_length("each seed's predictions", p, "y", y)
+        rows.append(np.argmax(p, axis=-1) == y)
+    if not rows:
+        raise ValueError("predictions is empty: pass one (n, classes) array per seed")
+    return np.stack(rows)
+
+
 def seed_accuracies(predictions, y) -> np.ndarray:
     """Each seed's accuracy from its class probabilities: ``predictions`` is one ``(n, classes)`` array per seed,
     as :meth:`SeedRuns.predict` and a :func:`joint_predictor` give for one model; ``y`` the ``n`` integer labels."""
-    y = validate.array("y", y, ndim=1, dtype=np.int64)
-    accuracies = []
-    for p in predictions:
-        validate.same_length("each seed's predictions", p, "y", y)
-        accuracies.append(float((np.argmax(p, axis=-1) == y).mean()))
-    return np.array(accuracies)
+    return seed_correct(predictions, y).mean(axis=1)
 
 
 def joint_predictor(runs, select=None, batch_size: int | None = None):
@@ -423,23 +436,62 @@ class _SeedProgress(keras.callbacks.Callback):
               f"{losses} ({time.perf_counter() - self.start:.0f} s)", flush=True)
 
 
-def verdict(a, b, test_size: int, names=("A", "B")) -> tuple[str, float, float]:
-    """Which of two models is more accurate beyond the noise: ``(winner or "tie", gap, tolerance)``.
+class Verdict(NamedTuple):
+    """What :func:`paired_verdict` decided: ``winner`` (a name, ``"tie"`` or ``"undecided"``), the gap in
+    mean accuracy (first minus second), its interval ``low``..``high`` and the equivalence ``margin``."""
 
-    ``a`` and ``b`` hold one test accuracy per seed. The gap between their means counts
-    only if it exceeds two standard errors of that gap, which adds the spread over seeds
-    (variance / seeds, for each model) and the test set's sampling error (p(1 - p) /
-    ``test_size``, for each model).
+    winner: str
+    gap: float
+    low: float
+    high: float
+    margin: float
+
+    def __str__(self) -> str:
+        return (f"{self.winner} (gap {self.gap:+.3f}, 95% interval {self.low:+.3f} to {self.high:+.3f}; "
+                f"a tie needs it inside ±{self.margin:g})")
+
+
+def paired_verdict(correct_a, correct_b, names=("A", "B"), margin: float = 0.01, confidence: float = 0.95,
+                   resamples: int = 2000, seed: int = 0) -> Verdict:
+    """Which of two models is more accurate on the same test examples: a paired bootstrap with an equivalence margin.
+
+    ``correct_a`` and ``correct_b`` are ``(seeds, examples)``: whether each seed's model got each
+    test example right (:func:`seed_correct`); row i of both must come from the same seed of one
+    run (``fit_seeds``: the same data and batches). Each resample draws seeds and test examples
+    with replacement, the same draw for both models, so what both find easy or hard cancels and
+    the spread over seeds counts. ``winner`` is the model the whole ``confidence`` interval of the
+    gap favours; ``"tie"`` when the interval lies inside ``(-margin, +margin)``, the equivalence
+    the margin, chosen before the run, defines; ``"undecided"`` when it is neither (too few
+    examples or seeds to tell).
     """
-    a, b = validate.array("a", a, ndim=1), validate.array("b", b, ndim=1)
-    test_size = validate.integer("test_size", test_size, minimum=1)
-    if a.size < 2 or b.size < 2:
-        raise ValueError(f"verdict needs at least 2 seeds per model, got {a.size} and {b.size}")
-    gap = float(a.mean() - b.mean())
-    sampling = sum(m * (1 - m) / test_size for m in (a.mean(), b.mean()))
-    tolerance = float(2 * np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size + sampling))
-    winner = "tie" if abs(gap) <= tolerance else (names[0] if gap > 0 else names[1])
-    return winner, gap, tolerance
+    a = validate.array("correct_a", correct_a, ndim=2)
+    b = validate.array("correct_b", correct_b, ndim=2)
+    if a.shape != b.shape:
+        raise ValueError(f"correct_a and correct_b must have the same (seeds, examples) shape, got {a.shape} and {b.shape}")
+    if a.shape[0] < 2 or a.shape[1] < 2:
+        raise ValueError(f"paired_verdict needs at least 2 seeds and 2 test examples, got {a.shape[0]} and {a.shape[1]}")
+    if not (np.isin(a, (0, 1)).all() and np.isin(b, (0, 1)).all()):
+        raise ValueError("correct_a and correct_b must hold 0/1 or booleans: whether each example was right")
+    if len(names) != 2 or not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"names must be two non-empty strings, got {names!r}")
+    if not 0 < float(margin) < 1:
+        raise ValueError(f"margin must lie strictly between 0 and 1 (an accuracy gap), got {margin!r}")
+    if not 0 < float(confidence) < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    resamples = validate.integer("resamples", resamples, minimum=100)
+    difference = a.astype(float) - b.astype(float)                        # +1 only a right, -1 only b right
+    seeds, examples = difference.shape
+    rng = np.random.default_rng(seed)
+    gaps = np.empty(resamples)
+    for r in range(resamples):
+        by_example = difference[rng.integers(0, seeds, seeds)].mean(axis=0)
+        gaps[r] = by_example[rng.integers(0, examples, examples)].mean()
+    low, high = (float(q) for q in np.quantile(gaps, [(1 - confidence) / 2, (1 + confidence) / 2]))
+    if low > 0 or high < 0:
+        winner = names[0] if low > 0 else names[1]
+    else:
+        winner = "tie" if -margin < low and high < margin else "undecided"
+    return Verdict(winner, float(difference.mean()), low, high, float(margin))
 
 
 def fit_logging_gradients(model, x, y, *, batch_size: int = 32, epochs: int = 1, loss: str = "mse") -> dict:
