@@ -124,6 +124,16 @@ def test_paired_verdict_names_a_clear_winner_and_an_equivalence():
     assert "tie" in str(same) and "±0.01" in str(same)
 
 
+def test_paired_verdict_calls_a_gap_inside_the_margin_a_tie_even_when_it_is_significant():
+    b = np.zeros((3, 20000), bool)
+    b[:, :14000] = True
+    a = b.copy()
+    a[:, 14000:14100] = True                                        # A is 0.005 better, on every seed and image
+    verdict = training.paired_verdict(a, b, margin=0.01)
+    assert verdict.low > 0 and verdict.high < 0.01 and verdict.winner == "tie"
+    assert training.paired_verdict(a, b, margin=0.002).winner == "A"
+
+
 def test_paired_verdict_says_undecided_when_the_test_set_is_too_small_for_either():
     a, b = _correct(0.8, 60, seed=3), _correct(0.8, 60, seed=4)
     verdict = training.paired_verdict(a, b, margin=0.02)

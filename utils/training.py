@@ -456,13 +456,17 @@ def paired_verdict(correct_a, correct_b, names=("A", "B"), margin: float = 0.01,
     """Which of two models is more accurate on the same test examples: a paired bootstrap with an equivalence margin.
 
     ``correct_a`` and ``correct_b`` are ``(seeds, examples)``: whether each seed's model got each
-    test example right (:func:`seed_correct`); row i of both must come from the same seed of one
-    run (``fit_seeds``: the same data and batches). Each resample draws seeds and test examples
-    with replacement, the same draw for both models, so what both find easy or hard cancels and
-    the spread over seeds counts. ``winner`` is the model the whole ``confidence`` interval of the
-    gap favours; ``"tie"`` when the interval lies inside ``(-margin, +margin)``, the equivalence
-    the margin, chosen before the run, defines; ``"undecided"`` when it is neither (too few
-    examples or seeds to tell).
+    test example right (:func:`seed_correct`), the same examples in the same order for both; row i
+    of both should be the same seed. Each resample draws seeds and test examples with replacement,
+    the same draw for both models, so what both find easy or hard cancels and the spread over
+    seeds counts. ``"tie"`` when the ``confidence`` interval of the gap lies inside
+    ``(-margin, +margin)``: the equivalence the margin, chosen before the run, defines (checked
+    first, so a gap smaller than the margin is a tie even when the interval excludes 0); else the
+    model the whole interval favours; else ``"undecided"`` (too few examples or seeds to tell).
+
+    Caveats: with three seeds the seed draw takes few distinct values and shrinks the spread over
+    seeds by about (seeds - 1) / seeds; and seeds trained by ``fit_seeds`` share the batch order,
+    so the spread is that of the initial weights only.
     """
     a = validate.array("correct_a", correct_a, ndim=2)
     b = validate.array("correct_b", correct_b, ndim=2)
@@ -487,10 +491,12 @@ def paired_verdict(correct_a, correct_b, names=("A", "B"), margin: float = 0.01,
         by_example = difference[rng.integers(0, seeds, seeds)].mean(axis=0)
         gaps[r] = by_example[rng.integers(0, examples, examples)].mean()
     low, high = (float(q) for q in np.quantile(gaps, [(1 - confidence) / 2, (1 + confidence) / 2]))
-    if low > 0 or high < 0:
+    if -margin < low and high < margin:          # equivalence first: a gap inside the margin is a tie
+        winner = "tie"
+    elif low > 0 or high < 0:
         winner = names[0] if low > 0 else names[1]
     else:
-        winner = "tie" if -margin < low and high < margin else "undecided"
+        winner = "undecided"
     return Verdict(winner, float(difference.mean()), low, high, float(margin))
 
 
