@@ -432,7 +432,7 @@ def benchmark(kinds=LAYER_KINDS, lengths=(16, 64, 256, 1024), batch: int = 32, w
     so the CPU grid runs on the CPU even when a GPU is present; each result records where the
     weights really were. Deterministic kernels are off while timing (they can be slower) and
     restored afterwards. Every argument is checked before the first model is built. All kinds at
-    all lengths are timed interleaved in one loop (:func:`interleaved_times`), so ratios between
+    all lengths are timed interleaved in one loop (:func:`interleaved_rounds`), so ratios between
     kinds and between lengths (growth exponents) hold on a machine that other work shares.
     ``warmup`` untimed rounds come first (the first call compiles).
     """

@@ -445,9 +445,10 @@ class Verdict(NamedTuple):
     low: float
     high: float
     margin: float
+    confidence: float = 0.95
 
     def __str__(self) -> str:
-        return (f"{self.winner} (gap {self.gap:+.3f}, 95% interval {self.low:+.3f} to {self.high:+.3f}; "
+        return (f"{self.winner} (gap {self.gap:+.3f}, {self.confidence:.0%} interval {self.low:+.3f} to {self.high:+.3f}; "
                 f"a tie needs it inside ±{self.margin:g})")
 
 
@@ -497,7 +498,7 @@ def paired_verdict(correct_a, correct_b, names=("A", "B"), margin: float = 0.01,
         winner = names[0] if low > 0 else names[1]
     else:
         winner = "undecided"
-    return Verdict(winner, float(difference.mean()), low, high, float(margin))
+    return Verdict(winner, float(difference.mean()), low, high, float(margin), float(confidence))
 
 
 def fit_logging_gradients(model, x, y, *, batch_size: int = 32, epochs: int = 1, loss: str = "mse") -> dict:
