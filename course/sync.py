@@ -52,6 +52,9 @@ LESSONS = (
            "minGRU trains as a parallel scan (log T depth), attention in one step at T² cost: measured against GRU and CNN"),
     Lesson("08", "08_text", "Text",
            "sentiment and character-level language models: bag of n-grams, text CNN, GRU and attention on real text"),
+    Lesson("09", "09_many_devices", "Many devices",
+           "data parallelism gives the same answer for both; one sequence splits over devices with a halo for a "
+           "convolution, a chain of hand-offs for a recurrence, a scan of carries for minGRU; pipeline bubbles"),
 )
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"

@@ -128,3 +128,6 @@ def test_evidence_prints_the_three_numbers_and_refuses_a_check_that_cannot_fail(
         report.evidence("latch", [], threshold=0.7, without=0.5)
     with pytest.raises(ValueError, match="claim must be a non-empty string"):
         report.evidence("", 0.9, threshold=0.7, without=0.5)
+    capsys.readouterr()
+    assert report.evidence("weights, 1 vs 4 devices", 3e-8, threshold=1e-5, without=7.5e-3, above=False, scientific=True)
+    assert "measured 3.0e-08 | without it 7.5e-03 | needs < 1.0e-05 -> holds" in capsys.readouterr().out

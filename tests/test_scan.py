@@ -127,6 +127,20 @@ def test_causal_attention_cannot_see_the_future():
     assert np.abs(before[0, 6:] - after[0, 6:]).max() > 1e-4
 
 
+def test_position_embedding_passes_the_padding_mask_on():
+    tokens = keras.Input(shape=(6,), dtype="int32")
+    h = PositionEmbedding()(keras.layers.Embedding(20, 4, mask_zero=True)(tokens))
+    h = keras.layers.Add()([h, keras.layers.MultiHeadAttention(num_heads=1, key_dim=4)(h, h)])
+    model = keras.Model(tokens, keras.layers.GlobalAveragePooling1D()(h))
+    ids = np.array([[3, 4, 5, 0, 0, 0]])
+    before = model.predict_on_batch(ids)
+    embedding = model.layers[1]
+    table = embedding.get_weights()[0]
+    table[0] += 10.0                                           # move the padding's vector: masked, it cannot matter
+    embedding.set_weights([table])
+    np.testing.assert_allclose(model.predict_on_batch(ids), before, atol=1e-5)
+
+
 def test_position_embedding_needs_a_fixed_length():
     with pytest.raises(ValueError, match="fixed"):
         PositionEmbedding()(keras.Input((None, 4)))

@@ -85,6 +85,7 @@ def test_seed_runs_reporting():
     ({"build": lambda: "not a model"}, "must return a Keras model"),
     ({"stop_at": 0.9}, "metrics is empty"),
     ({"epochs": 0}, "epochs must be an integer >= 1"),
+    ({"optimizer": "rmsprop"}, "optimizer must be one of 'adam', 'sgd'"),
 ])
 def test_fit_seeds_bad_calls(kwargs, message):
     x, y = data(8)

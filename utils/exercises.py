@@ -253,6 +253,75 @@ def _shift_tolerant_cnn_works(build) -> bool:
         return False
 
 
+def _data_parallel_training_works(train) -> bool:
+    """The learner's ``train(build, start, x, y, replicas, global_batch)`` on an LSTM, on 2 and on every device
+    there is (up to 4): the model it returns must have been built on that many devices, and its weights must
+    match one device's at the same global batch."""
+    from utils import data, distribute
+    from utils.runtime import import_keras, seed_everything
+
+    keras = import_keras()
+    x, y = data.adding_problem(256, 10, seed=0)
+
+    def lstm():
+        inputs = keras.Input(shape=(10, 2))
+        return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(8)(inputs)))
+
+    try:
+        seed_everything(0)
+        start = lstm().get_weights()
+        with distribute.data_parallel(1):                # the reference on the same kind of device
+            reference = lstm()
+            reference.set_weights(start)
+            reference.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+            reference.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+        for replicas in sorted({min(2, len(distribute.devices())), min(4, len(distribute.devices()))}):
+            model = train(lstm, start, x, y, replicas, 32)
+            if not isinstance(model, keras.Model) or distribute.replica_count(model) != replicas:
+                print(f"[09.1] the function should return the trained model, built on {replicas} devices")
+                return False
+            difference = max(float(np.abs(a - b).max()) for a, b in zip(model.get_weights(), reference.get_weights()))
+            print(f"[09.1] {replicas} devices vs 1, global batch 32: largest weight difference {difference:.1e}")
+            if not difference < 1e-5:
+                return False
+        return True
+    except Exception:
+        return False
+
+
+def _two_sided_halo_works(halo_for) -> bool:
+    """The learner's ``halo_for(kernel_size, dilations)`` for ``padding="same"`` stacks: each chunk given that many
+    steps on each side splits them exactly, one fewer does not."""
+    from utils import distribute
+    from utils.runtime import import_keras, seed_everything
+
+    keras = import_keras()
+    try:
+        for kernel_size, dilations in ((3, (1, 2, 4)), (5, (1, 1)), (3, (1,)), (5, (1, 3))):
+            seed_everything(0)
+            inputs = keras.Input(shape=(None, 3))
+            h = inputs
+            for dilation in dilations:
+                h = keras.layers.Conv1D(3, kernel_size, dilation_rate=dilation, padding="same", activation="tanh")(h)
+            stack = keras.Model(inputs, h)
+            x = np.random.default_rng(0).normal(size=(2, 128, 3)).astype("float32")
+            whole = keras.ops.convert_to_numpy(stack(x))
+            halo = int(halo_for(kernel_size, list(dilations)))
+            for tried, should_match in ((halo, True), (halo - 1, False)):
+                if not 0 <= tried <= 32:
+                    if should_match:
+                        return False
+                    continue
+                pieces = distribute.split_with_halo(x, 4, tried, after=tried)
+                joined = distribute.join_without_halo([keras.ops.convert_to_numpy(stack(p)) for p in pieces], tried,
+                                                      after=tried)
+                if bool(np.abs(joined - whole).max() < 1e-5) != should_match:
+                    return False
+        return True
+    except Exception:
+        return False
+
+
 def _field_with_dilation_16() -> int:
     from utils import memory
 
@@ -363,6 +432,11 @@ EXERCISES: dict[str, Exercise] = {
                      _field_with_dilation_16),
     "06.5": Exercise("Keep the convolutions; what decides is how the map becomes a vector. A dense layer on the "
                      "flattened map has one weight per position.", verify=_shift_tolerant_cnn_works),
+    "09.1": Exercise("Build, compile and fit inside distribute.data_parallel(replicas, global_batch), and return the "
+                     "model; fit's batch_size is the whole step's batch, which the engine divides among the devices.",
+                     verify=_data_parallel_training_works),
+    "09.2": Exercise("With padding='same' a kernel is centred on its step: how many steps does one layer read on each "
+                     "side? Layers stack as in a causal stack.", verify=_two_sided_halo_works),
     "06.1": Exercise("A bounded but long per-step context that should parallelise over time: think receptive fields.",
                      lambda: "TCN"),
     "06.2": Exercise("With kernel 2 and doubling dilations, n layers see 2**n steps.",

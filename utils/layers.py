@@ -123,7 +123,15 @@ class CausalSelfAttention(keras.layers.Layer):
 
 
 class PositionEmbedding(keras.layers.Layer):
-    """Adds a learned vector per position to a (batch, time, features) input: attention's sense of order."""
+    """Adds a learned vector per position to a (batch, time, features) input: attention's sense of order.
+
+    A padding mask (``Embedding(mask_zero=True)``) passes through unchanged, so the attention and
+    pooling layers after it still skip the padded steps.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
 
     def build(self, input_shape):
         if len(input_shape) != 3 or input_shape[1] is None or input_shape[-1] is None:

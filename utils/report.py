@@ -150,13 +150,15 @@ def seed_table(runs, key: str = "val_loss", label: str = "validation loss", solv
     return Table(headers, rows)
 
 
-def evidence(claim: str, measured, threshold: float, without: float, above: bool = True, digits: int = 3) -> bool:
+def evidence(claim: str, measured, threshold: float, without: float, above: bool = True, digits: int = 3,
+             scientific: bool = False) -> bool:
     """Print the three numbers a check stands on, and whether the measurement clears its threshold.
 
     ``measured`` is a number or one number per seed (every one must clear the threshold);
     ``without`` is what a model lacking the claimed property would score (chance, the ceiling a
     receptive field allows, a ratio of 1.0 for no penalty). ``above=True`` means the claim needs
-    ``measured > threshold``, else ``measured < threshold``. A threshold that ``without`` already
+    ``measured > threshold``, else ``measured < threshold``; ``scientific`` prints the numbers as
+    ``3.0e-08`` (for differences near float rounding). A threshold that ``without`` already
     clears makes a check that cannot fail, so it raises ``ValueError`` before anything is judged.
     Use it as ``assert report.evidence(...), "what the claim says"``.
     """
@@ -169,11 +171,12 @@ def evidence(claim: str, measured, threshold: float, without: float, above: bool
         raise ValueError(f"measured must be a finite number or one finite number per seed, got {measured!r}")
     threshold, without = float(threshold), float(without)
     side = ">" if above else "<"
+    form = f".{max(1, digits - 2)}e" if scientific else f".{digits}f"
     if (without > threshold) if above else (without < threshold):
-        raise ValueError(f"{claim}: without the property the score is {without:.{digits}f}, which already clears "
-                         f"the threshold ({side} {threshold:.{digits}f}): the check could not fail")
+        raise ValueError(f"{claim}: without the property the score is {without:{form}}, which already clears "
+                         f"the threshold ({side} {threshold:{form}}): the check could not fail")
     held = bool((values > threshold).all() if above else (values < threshold).all())
-    shown = ", ".join(f"{v:.{digits}f}" for v in values)
-    print(f"{claim}: measured {shown} | without it {without:.{digits}f} | needs {side} {threshold:.{digits}f}"
+    shown = ", ".join(f"{v:{form}}" for v in values)
+    print(f"{claim}: measured {shown} | without it {without:{form}} | needs {side} {threshold:{form}}"
           f" -> {'holds' if held else 'FAILS'}")
     return held

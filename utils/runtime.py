@@ -316,8 +316,12 @@ def _backend_version(backend: str) -> str:
     return getattr(__import__(module), "__version__", "?")
 
 
-def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = True) -> RuntimeInfo:
+def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = True,
+          devices: int | None = None) -> RuntimeInfo:
     """Prepare a lesson: quiet logs, seed everything, apply the plot style, report the stack.
+
+    ``devices=N`` (lesson 09) first splits the CPU into N simulated devices
+    (:func:`utils.distribute.simulate_devices`); it must come before anything starts the backend.
 
     Returns a :class:`RuntimeInfo`; with ``verbose`` it also prints it as one line, e.g.
     ``keras 3.15.1 on tensorflow 2.21.0 | device: CPU (2 cores) | ... | seed 42``.
@@ -333,6 +337,12 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = 
     seed = validate.integer("seed", seed, minimum=0)
     if is_colab():
         install_missing()
+    if devices is not None:
+        from utils import distribute
+
+        _quiet_python_logs()
+        with filtered_stderr():
+            distribute.simulate_devices(devices)
     keras = import_keras()
     seed_everything(seed, deterministic=deterministic)
     from utils import plots

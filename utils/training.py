@@ -290,7 +290,7 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
               batch_size: int = 32, loss: str = "sparse_categorical_crossentropy", metrics=(),
               validation_data=None, clipnorm: float | None = None, stop_at: float | None = None,
               progress_every: int | None = None, base_rate: float = 1e-3, sample_weight=None,
-              steps_per_epoch: int | None = None, validation_freq: int = 1):
+              steps_per_epoch: int | None = None, validation_freq: int = 1, optimizer: str = "adam"):
     """Train one model per seed as independent branches of one Keras model, in one ``fit`` call.
 
     ``build()`` returns a fresh single-input Keras model; it is called once per seed right
@@ -318,6 +318,10 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     ``validation_freq`` evaluates ``validation_data`` every that many epochs only (``epochs`` must be a
     multiple of it, so the last epoch is always validated): the training loss is still logged every
     epoch, while scoring a large validation set for many branches is paid fewer times.
+
+    ``optimizer`` is ``"adam"`` (the default) or ``"sgd"``: SGD with momentum 0.9, the optimizer the
+    large-batch rules of Goyal et al. 2017 were stated for. Both act per variable, so each branch is
+    still trained as it would be alone.
     """
     from utils import runtime
 
@@ -339,6 +343,7 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
             raise ValueError(f"{epochs} epochs of {steps_per_epoch} batches of {batch_size} need "
                              f"{epochs * steps_per_epoch * batch_size} examples, x has {len(x)}")
     validation_freq = validate.integer("validation_freq", validation_freq, minimum=1)
+    optimizer = validate.one_of("optimizer", optimizer, ("adam", "sgd"))
     if epochs % validation_freq:
         raise ValueError(f"epochs ({epochs}) must be a multiple of validation_freq ({validation_freq}), "
                          "so that the last epoch is validated")
@@ -375,7 +380,8 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     # each output is named after its branch, so dict losses and metrics match it on every Keras 3 version
     joint = keras.Model(inputs, {branch[k]: keras.layers.Identity(name=branch[k])(m(inputs)) for k, m in models.items()},
                         name=re.sub(r"\W+", "_", name))
-    joint.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm),
+    joint.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm) if optimizer == "adam"
+                  else keras.optimizers.SGD(learning_rate, momentum=0.9, clipnorm=clipnorm),
                   loss={b: loss for b in branch.values()},
                   **{"weighted_metrics" if sample_weight is not None else "metrics":
                      {b: list(metrics) for b in branch.values()} if metrics else None},
