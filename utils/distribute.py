@@ -176,12 +176,11 @@ def place(array, index: int):
     from utils.runtime import import_keras
 
     keras = import_keras()
-    index = validate.integer("index", index, minimum=0)
-    chosen = devices(index + 1)[index]
     if keras.backend.backend() == "jax":
         import jax
 
-        return jax.device_put(np.asarray(array), chosen)
+        index = validate.integer("index", index, minimum=0)
+        return jax.device_put(np.asarray(array), devices(index + 1)[index])
     with on_device(index):
         return keras.ops.convert_to_tensor(np.asarray(array))
 
@@ -304,9 +303,8 @@ def join_without_halo(outputs, halo: int, after: int = 0) -> np.ndarray:
     outputs = [np.asarray(o) for o in outputs]
     if not outputs or any(o.ndim < 2 for o in outputs):
         raise ValueError("outputs must be a non-empty list of (batch, time, ...) arrays")
-    if any(o.shape[1] <= halo + after for o in outputs[1:-1]) or (len(outputs) > 1 and (
-            outputs[0].shape[1] <= after or outputs[-1].shape[1] <= halo)):
-        raise ValueError(f"every piece must be longer than its halos ({halo} steps before, {after} after)")
     last = len(outputs) - 1
-    return np.concatenate([o[:, (halo if k else 0):o.shape[1] - (after if k < last else 0)]
-                           for k, o in enumerate(outputs)], axis=1)
+    cut = [(halo if k else 0, after if k < last else 0) for k in range(len(outputs))]   # (before, after) per piece
+    if any(o.shape[1] <= before + behind for o, (before, behind) in zip(outputs, cut)):
+        raise ValueError(f"every piece must be longer than its halos ({halo} steps before, {after} after)")
+    return np.concatenate([o[:, before:o.shape[1] - behind] for o, (before, behind) in zip(outputs, cut)], axis=1)
