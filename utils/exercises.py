@@ -47,10 +47,87 @@ class Exercise:
                              "(runs an answer that is a function)")
 
 
-def _adding_baseline() -> float:
+def _sine_windows(noise_std: float):
+    """Lesson 00's forecasting data: 2,000 training and 500 validation windows of 48 steps."""
     from utils import data
 
-    return data.ADDING_BASELINE_MSE
+    return (*data.noisy_sine(2000, 48, noise_std=noise_std, seed=0), *data.noisy_sine(500, 48, noise_std=noise_std, seed=1))
+
+
+def _least_squares_ar_mse(noise_std: float) -> float:
+    """Validation MSE of the linear AR(48) fitted by least squares on :func:`_sine_windows`."""
+    x, y, x_val, y_val = _sine_windows(noise_std)
+    weights, *_ = np.linalg.lstsq(np.c_[x[:, :, 0], np.ones(len(x))], y, rcond=None)
+    return float(((np.c_[x_val[:, :, 0], np.ones(len(x_val))] @ weights - y_val) ** 2).mean())
+
+
+def _ar_error_growth_with_tripled_noise() -> float:
+    return _least_squares_ar_mse(0.3) / _least_squares_ar_mse(0.1)
+
+
+def _column_reader_works(build) -> bool:
+    """The learner's ``build()``: one SimpleRNN and one Dense softmax reading (8, 8) digits column by column (its
+    outputs equal a row reader's with the same weights on transposed digits), then above 0.9 test accuracy
+    after 10 epochs."""
+    from utils import data
+    from utils.runtime import import_keras, seed_everything
+    from utils.training import steps_per_execution
+
+    keras = import_keras()
+    digits = data.load_digits(seed=0)
+    try:
+        seed_everything(0)
+        model = build()
+        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 10):
+            return False
+        recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.SimpleRNN)]
+        dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+        if len(recurrent) != 1 or len(dense) != 1:
+            return False
+        rows = keras.Input(shape=(8, 8))
+        row_rnn, row_dense = keras.layers.SimpleRNN(recurrent[0].units), keras.layers.Dense(10, activation="softmax")
+        row_reader = keras.Model(rows, row_dense(row_rnn(rows)))
+        row_rnn.set_weights(recurrent[0].get_weights())
+        row_dense.set_weights(dense[0].get_weights())
+        probe = digits.x_test[:64]
+        if not np.allclose(model.predict(probe, verbose=0), row_reader.predict(probe.transpose(0, 2, 1), verbose=0),
+                           atol=1e-5):
+            return False                                                   # it does not read the columns
+        model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy",
+                      steps_per_execution=steps_per_execution())
+        model.fit(digits.x_train, digits.y_train, epochs=10, batch_size=32, verbose=0)
+        accuracy = float((model.predict(digits.x_test, verbose=0).argmax(-1) == digits.y_test).mean())
+        print(f"[01.5] test accuracy after 10 epochs: {accuracy:.3f}")
+        return accuracy > 0.9
+    except Exception:
+        return False
+
+
+def _linear_forecaster_works(build) -> bool:
+    """The learner's ``build(window)``: linear in its input with window + 1 parameters, and after 20 epochs of Adam
+    on lesson 00's windows below 0.3 x persistence's validation MSE."""
+    from utils.runtime import import_keras, seed_everything
+    from utils.training import steps_per_execution
+
+    keras = import_keras()
+    x, y, x_val, y_val = _sine_windows(0.1)
+    try:
+        seed_everything(0)
+        model = build(48)
+        if not isinstance(model, keras.Model) or model.count_params() != 49:
+            return False
+        probe = x_val[:64]
+        at = {scale: model.predict(scale * probe, verbose=0) for scale in (0.0, 1.0, 2.0)}
+        if at[1.0].shape != (64, 1) or not np.allclose(at[2.0] - at[0.0], 2 * (at[1.0] - at[0.0]), atol=1e-4):
+            return False                                                   # not linear (plus a constant)
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse", steps_per_execution=steps_per_execution())
+        model.fit(x, y, epochs=20, batch_size=64, verbose=0)
+        mse = float(((model.predict(x_val, verbose=0) - y_val) ** 2).mean())
+        persistence = float(((x_val[:, -1, :] - y_val) ** 2).mean())
+        print(f"[00.1] validation MSE {mse:.4f}: persistence {persistence:.4f}, least squares {_least_squares_ar_mse(0.1):.4f}")
+        return mse < 0.3 * persistence
+    except Exception:
+        return False
 
 
 def _japanese_vowels_lengths() -> tuple[int, int]:
@@ -59,12 +136,6 @@ def _japanese_vowels_lengths() -> tuple[int, int]:
     ds = data.load_ucr("JapaneseVowels")
     lengths = np.concatenate([ds.lengths_train, ds.lengths_test])
     return int(lengths.min()), int(lengths.max())
-
-
-def _copy_memory_baseline_500() -> float:
-    from utils import data
-
-    return data.copy_memory_baseline(500)
 
 
 def _conv_stack_shape() -> tuple[int, int, int]:
@@ -339,12 +410,6 @@ def _runs_like(reference, cases):
     return verify
 
 
-def _rnn_step_cases():
-    rng = np.random.default_rng(1)
-    return [(rng.normal(size=(3, 4)), rng.normal(size=(3, 5)), rng.normal(size=(4, 5)), rng.normal(size=(5, 5)),
-             rng.normal(size=5)) for _ in range(3)]
-
-
 def _clip_cases():
     rng = np.random.default_rng(2)
     return [(rng.normal(size=6) * scale, limit) for scale, limit in ((0.01, 1.0), (100.0, 1.0), (3.0, 5.0), (50.0, 0.5))]
@@ -372,12 +437,13 @@ def _stacked_path_reference(steps, layers):
 
 
 EXERCISES: dict[str, Exercise] = {
-    "00.1": Exercise("Generate x, y with data.adding_problem and average (y - 1)**2; it should be near 1/6.",
-                     _adding_baseline, rel_tol=0.03),
+    "00.1": Exercise("Flatten the (window, 1) input, then one Dense unit with no activation: its kernel holds the "
+                     "weights and its bias the constant.", verify=_linear_forecaster_works),
     "00.2": Exercise("Concatenate ds.lengths_train and ds.lengths_test, then take min and max; "
                      "answer (shortest, longest).", _japanese_vowels_lengths),
-    "00.3": Exercise("Only the last 10 of T+20 steps are uncertain, each a uniform guess among 8 digits.",
-                     _copy_memory_baseline_500, rel_tol=1e-3),
+    "00.3": Exercise("Split the AR's error into the part that is noise passed through its weights and the part that "
+                     "is the sine it misses: which part grows with the noise?", _ar_error_growth_with_tripled_noise,
+                     rel_tol=0.3),
     "01.1": Exercise("valid: n - k + 1; pooling by 2: n // 2; same with stride 2: ceil(n / 2); channels = filters.",
                      _conv_stack_shape),
     "01.2": Exercise("W is features x units, U is units x units, plus one bias per unit.",
@@ -405,8 +471,8 @@ EXERCISES: dict[str, Exercise] = {
                      lambda: 1 / 12, rel_tol=0.02),
     "04.4": Exercise("clipnorm rescales each weight tensor's gradient that is longer than the limit down to the limit.",
                      lambda: 1.0),
-    "01.5": Exercise("The same three terms as section 3's loop: inputs through W, the old state through U, plus b, "
-                     "then tanh.", verify=_runs_like(lambda x, h, w, u, b: np.tanh(x @ w + h @ u + b), _rnn_step_cases())),
+    "01.5": Exercise("A recurrent layer steps along the first axis after the batch; a layer that swaps the two image "
+                     "axes before it changes what a step is.", verify=_column_reader_works),
     "02.5": Exercise("Start from 1 (the current step); each layer adds (kernel_size - 1) x its dilation.",
                      verify=_runs_like(lambda k, d: 1 + (k - 1) * sum(d),
                                        [(2, [1, 2, 4, 8]), (3, [1, 2, 4, 8]), (3, [1, 1]), (5, [1, 3, 9])])),
