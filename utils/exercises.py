@@ -441,9 +441,9 @@ EXERCISES: dict[str, Exercise] = {
                      "weights and its bias the constant.", verify=_linear_forecaster_works),
     "00.2": Exercise("Concatenate ds.lengths_train and ds.lengths_test, then take min and max; "
                      "answer (shortest, longest).", _japanese_vowels_lengths),
-    "00.3": Exercise("Split the AR's error into the part that is noise passed through its weights and the part that "
-                     "is the sine it misses: which part grows with the noise?", _ar_error_growth_with_tripled_noise,
-                     rel_tol=0.3),
+    "00.3": Exercise("With clean inputs the AR's error is about 0, so all of it is noise passed through its weights. "
+                     "How does that grow when the noise's spread triples, and why a little less once the AR is refitted?",
+                     _ar_error_growth_with_tripled_noise, rel_tol=0.3),
     "01.1": Exercise("valid: n - k + 1; pooling by 2: n // 2; same with stride 2: ceil(n / 2); channels = filters.",
                      _conv_stack_shape),
     "01.2": Exercise("W is features x units, U is units x units, plus one bias per unit.",
