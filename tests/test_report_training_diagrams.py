@@ -107,6 +107,32 @@ def test_show_source_displays_functions_as_a_python_block():
     assert text.endswith("\n```")
 
 
+def test_show_source_leaves_out_docstrings_and_argument_checks():
+    from utils import memory, models
+
+    shown = str(report.show_source(models.dilated_causal_cnn))
+    assert '"""' not in shown and "validate" not in shown
+    assert "for dilation in dilations:" in shown and "padding=\"causal\"" in shown
+    shown = str(report.show_source(memory.influence_map))
+    assert "raise ValueError" not in shown and "changed = np.asarray(predict(copies), np.float64)" in shown
+    source = '''def f(a, b):
+    """Doc with ‖x‖."""
+    a = validate.integer("a", a)
+    if b is None:
+        raise ValueError("b")
+    elif b < 0:
+        b = -b
+
+
+    return g(validate.integer("a", a, minimum=1), "‖") + 1
+'''
+    assert report.teaching_lines(source) == ('def f(a, b):\n    if b is None:\n        raise ValueError("b")\n'
+                                             '    elif b < 0:\n        b = -b\n\n    return g(a, "‖") + 1')
+    assert report.teaching_lines("def f():\n    \"\"\"Only a docstring.\"\"\"\n") == 'def f():\n    """Only a docstring."""'
+    with pytest.raises(ValueError, match="non-empty source"):
+        report.teaching_lines("  ")
+
+
 def test_show_source_rejects_non_functions():
     with pytest.raises(ValueError, match="functions or classes"):
         report.show_source("rnn_step")

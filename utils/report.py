@@ -6,6 +6,7 @@ Introduced in lesson 01.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -80,10 +81,12 @@ class Source:
 
 
 def show_source(*functions) -> Source:
-    """The source of ``functions`` (e.g. ``bench.gru_stream_step``) to display in a notebook.
+    """The lines of ``functions`` (e.g. ``bench.gru_stream_step``) that teach, to display in a notebook.
 
     The kernels a learner should read live in ``utils/`` with tests; this shows them in the
-    lesson exactly as they run, so the two cannot drift apart.
+    lesson as they run, so the two cannot drift apart, without what only guards them: the
+    docstrings, the argument checks (``validate.*`` calls, and ``if ...: raise`` guards) are
+    left out, and a ``validate.*(name, value, ...)`` used inside an expression shows as ``value``.
     """
     import inspect
 
@@ -93,8 +96,66 @@ def show_source(*functions) -> Source:
     for function in functions:
         if not (inspect.isfunction(function) or inspect.isclass(function) or inspect.ismethod(function)):
             raise ValueError(f"show_source takes functions or classes, got {function!r}")
-        texts.append(inspect.getsource(function).rstrip())
+        texts.append(teaching_lines(inspect.getsource(function)))
     return Source("\n\n\n".join(texts))
+
+
+def _is_validate_call(node) -> bool:
+    """``validate.something(...)``."""
+    import ast
+
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "validate")
+
+
+def _only_checks(statement) -> bool:
+    """A statement that only checks arguments: a raise, a ``validate.*`` call or assignment from such calls, or an
+    ``if`` without ``else`` holding only those."""
+    import ast
+
+    if isinstance(statement, ast.Raise):
+        return True
+    if isinstance(statement, (ast.Expr, ast.Assign)):
+        values = statement.value.elts if isinstance(statement.value, ast.Tuple) else [statement.value]
+        return all(_is_validate_call(value) for value in values)
+    if isinstance(statement, ast.If):
+        return not statement.orelse and all(_only_checks(s) for s in statement.body)
+    return False
+
+
+def teaching_lines(source: str) -> str:
+    """``source`` (one function or class) without docstrings and argument checks (see :func:`show_source`)."""
+    import ast
+    import textwrap
+
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError("source must be the non-empty source text of a function or class")
+    source = textwrap.dedent(source).rstrip() + "\n"
+    tree = ast.parse(source)
+    lines = source.encode().splitlines(keepends=True)        # ast's columns count UTF-8 bytes
+    dropped, inline = set(), []
+    for node in ast.walk(tree):
+        if _is_validate_call(node) and len(node.args) >= 2 and node.lineno == node.end_lineno:
+            inline.append(node)
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for index, statement in enumerate(body):
+            docstring = (index == 0 and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                         and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+                         and isinstance(statement.value.value, str))
+            if (docstring or _only_checks(statement)) and len(body) > 1:
+                dropped.update(range(statement.lineno, statement.end_lineno + 1))
+    for call in sorted(inline, key=lambda c: (c.lineno, c.col_offset), reverse=True):
+        if call.lineno in dropped:
+            continue
+        line, value = lines[call.lineno - 1], call.args[1]
+        lines[call.lineno - 1] = (line[:call.col_offset] + line[value.col_offset:value.end_col_offset]
+                                  + line[call.end_col_offset:])
+    kept = [line.decode() for number, line in enumerate(lines, 1) if number not in dropped]
+    text = "".join(kept)
+    text = re.sub(r"\n(\s*\n){2,}", "\n\n", text)             # no runs of blank lines left by what was dropped
+    return text.rstrip()
 
 
 def save_to_build(filename: str, content) -> Path | None:
