@@ -200,11 +200,40 @@ def _tcn_field_kernel_2() -> int:
     return conv_stack_field(2, [1, 2, 4, 8, 16, 32, 64])
 
 
-def _lags_recalled_by_field_5() -> int:
-    from utils.memory import conv_stack_field
+def _wrong_readout_accuracy() -> float:
+    """Lesson 02's GRU trained at lag 8 reports the token 8 steps back; scored against the token 4 steps back, it
+    is right when the two tokens happen to match: 1 in 8."""
+    return 1 / 8
 
-    field = conv_stack_field(3, [1, 1])  # lesson 02's small CNN: two kernel-3 causal layers
-    return max(lag for lag in (1, 2, 4, 8, 16, 32) if lag < field)
+
+def _recalls_lag_32(body) -> bool:
+    """The learner's ``body(h)``: a causal conv stack whose field covers lag 32 (33 to 63 steps: one layer more than
+    lesson 02's dilated stack), then above 0.95 validation accuracy at lag 32 after at most 6 epochs."""
+    from utils import data
+    from utils.memory import receptive_field
+    from utils.runtime import import_keras, seed_everything
+    from utils.training import compile_and_fit
+
+    keras = import_keras()
+    length, vocab, lag = 48, 8, 32
+    try:
+        seed_everything(0)
+        tokens = keras.Input(shape=(length,))
+        h = body(keras.layers.Embedding(vocab, 16)(tokens))
+        model = keras.Model(tokens, keras.layers.Dense(vocab, activation="softmax")(h))
+        field = receptive_field(model)
+        if not 33 <= field <= 63:
+            print(f"[02.5] the stack sees {field} steps; recalling lag 32 needs 33, one more layer gives 63")
+            return False
+        x, y, w = data.delayed_recall(4000, length, lag, seed=0)
+        x_val, y_val, w_val = data.delayed_recall(1000, length, lag, seed=1)
+        history = compile_and_fit(model, x, y, sample_weight=w, epochs=6, learning_rate=1e-2, clipnorm=1.0,
+                                  batch_size=64, stop_at=0.99, progress_every=0)
+        accuracy = float(model.evaluate(x_val, y_val, sample_weight=w_val, verbose=0)[1])
+        print(f"[02.5] field {field}: lag-32 validation accuracy {accuracy:.3f} after {len(history.epoch)} epochs")
+        return accuracy > 0.95
+    except Exception:
+        return False
 
 
 def _strided_gru_critical_path() -> int:
@@ -451,13 +480,13 @@ EXERCISES: dict[str, Exercise] = {
     "01.3": Exercise("Each filter has kernel_size x in_channels weights and one bias.",
                      _layer_params(lambda keras: (keras.layers.Conv1D(64, 5), (None, 12)))),
     "01.4": Exercise("return_sequences=True keeps one state per time step.", _rnn_sequence_shape),
-    "02.1": Exercise("1 + (kernel_size - 1) * (sum of the dilations).", _tcn_field_kernel_2),
+    "02.1": Exercise("Section 2's formula holds for any kernel size: put in k = 2 and every dilation.", _tcn_field_kernel_2),
     "02.2": Exercise("Each layer adds (window - 1) x jump, where jump is the product of the strides before it.",
                      _pooled_stack_field),
-    "02.3": Exercise("Seeing 100 steps back means a field of at least 101; n layers give 1 + 2 * (2**n - 1).",
+    "02.3": Exercise("Seeing 100 steps back means a field of at least 101; work out the field of 5, 6 and 7 layers.",
                      _doubling_layers_for_field(3, 101)),
-    "02.4": Exercise("Two kernel-3 layers give a field of 5: the current step and the 4 before it.",
-                     _lags_recalled_by_field_5),
+    "02.4": Exercise("The readout was trained to report one token only. Which one, and how often does it equal the "
+                     "token 4 steps back?", _wrong_readout_accuracy, abs_tol=0.05),
     "03.1": Exercise("Each non-recurrent layer is one step; the GRU needs one step per position it receives.",
                      _strided_gru_critical_path),
     "03.2": Exercise("2 x batch x T x (inputs + units) x gates x units, with 3 gates for a GRU.", _gru_flops),
@@ -473,9 +502,8 @@ EXERCISES: dict[str, Exercise] = {
                      lambda: 1.0),
     "01.5": Exercise("A recurrent layer steps along the first axis after the batch; a layer that swaps the two image "
                      "axes before it changes what a step is.", verify=_column_reader_works),
-    "02.5": Exercise("Start from 1 (the current step); each layer adds (kernel_size - 1) x its dilation.",
-                     verify=_runs_like(lambda k, d: 1 + (k - 1) * sum(d),
-                                       [(2, [1, 2, 4, 8]), (3, [1, 2, 4, 8]), (3, [1, 1]), (5, [1, 3, 9])])),
+    "02.5": Exercise("Keep the pattern of the dilations going for one more layer; keep padding='causal'.",
+                     verify=_recalls_lag_32),
     "03.4": Exercise("Draw the wavefront: the top layer starts one step after the layer below and finishes one step later.",
                      verify=_runs_like(_stacked_path_reference, _stacked_path_cases())),
     "04.5": Exercise("Compute the norm with np.linalg.norm; rescale only when it is above max_norm.",
