@@ -111,6 +111,8 @@ CODE_EXERCISES = {
     "06.4": (lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), lambda a, b: 1 / len(set(a))),
     "06.5": (_global_pooling_cnn, _flattening_cnn),
     "07.1": (lambda e, f: (e[0] * f[0], f[0] * e[1] + f[1]), lambda e, f: (e[0] * f[0], e[1] + f[1])),
+    "07.5": (lambda n, w: (np.arange(n)[:, None] - np.arange(n)[None, :] >= 0) & (np.arange(n)[:, None] - np.arange(n) < w),
+             lambda n, w: np.tril(np.ones((n, n), bool))),                  # wrong: the whole causal past
     "08.1": (_bag_of_embeddings, _flattened_embeddings),
     "09.2": (lambda k, d: (k - 1) // 2 * sum(d), lambda k, d: (k - 1) * sum(d)),   # wrong: a causal stack's halo
 }
@@ -130,6 +132,7 @@ KNOWN_ANSWERS = {
     "08.2": 63,
     "07.2": 12,
     "07.3": 268.435456,
+    "07.4": 6,                              # outputs 10..15 of 16
     "00.2": (7, 29),
     "00.3": 0.06960 / 0.01584,              # least-squares AR(48) validation MSE at noise 0.3 over noise 0.1
     "01.1": (7, 7, 16),                     # 28 -> 26 -> 13 -> ceil(13 / 2)
