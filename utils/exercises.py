@@ -281,6 +281,23 @@ def _window_attention_works(window_mask) -> bool:
         return False
 
 
+def _saturated_slope_at_gain_08() -> float:
+    """Lesson 04, section 2's measurement at gain 0.8 with inputs drawn from N(0, 2^2): tanh saturates, so the
+    log-gradient falls faster per step than ln 0.8."""
+    from utils import gradients
+    from utils.runtime import import_keras, seed_everything
+
+    keras = import_keras()
+    seed_everything(0)
+    series = keras.Input(shape=(100, 1))
+    layer = keras.layers.SimpleRNN(64)
+    model = keras.Model(series, layer(series))
+    kernel, _, bias = layer.get_weights()
+    layer.set_weights([kernel, gradients.scaled_orthogonal(64, 0.8, seed=0), bias])
+    x = np.random.default_rng(0).normal(0, 2.0, size=(64, 100, 1)).astype("float32")
+    return gradients.decay_rate(gradients.input_gradient_norms(model, x), start=5, stop=60)
+
+
 def _strided_gru_critical_path() -> int:
     from utils.bench import critical_path_length
     from utils.runtime import import_keras
@@ -539,8 +556,8 @@ EXERCISES: dict[str, Exercise] = {
                      lambda: "dropout"),
     "04.1": Exercise("Solve 0.5**k < 1e-6 for the smallest whole k (take logarithms).",
                      lambda: math.ceil(math.log(1e-6) / math.log(0.5))),
-    "04.2": Exercise("|tanh'| is at most 1, so each step multiplies the norm by at most the largest singular value of U.",
-                     lambda: 0.8),
+    "04.2": Exercise("Section 2's slope equals ln(gain) only while tanh' is near 1. What is tanh' for inputs of size 2?",
+                     _saturated_slope_at_gain_08, rel_tol=0.02, abs_tol=0.06),
     "04.3": Exercise("The error is value1 - 0.5 with value1 uniform on [0, 1): its mean square is a variance.",
                      lambda: 1 / 12, rel_tol=0.02),
     "04.4": Exercise("clipnorm rescales each weight tensor's gradient that is longer than the limit down to the limit.",
