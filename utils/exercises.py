@@ -206,13 +206,25 @@ def _wrong_readout_accuracy() -> float:
     return 1 / 8
 
 
+def _delayed_recall_accuracy(model, length: int, lag: int, epochs: int) -> tuple[float, int]:
+    """Train a token model on lesson 02's delayed recall (4,000 sequences, Adam 1e-2 with clipnorm=1, batch 64, stopping
+    at 0.99) and return its validation accuracy on 1,000 more and the epochs it took."""
+    from utils import data
+    from utils.training import compile_and_fit
+
+    x, y, w = data.delayed_recall(4000, length, lag, seed=0)
+    x_val, y_val, w_val = data.delayed_recall(1000, length, lag, seed=1)
+    history = compile_and_fit(model, x, y, sample_weight=w, epochs=epochs, learning_rate=1e-2, clipnorm=1.0,
+                              batch_size=64, stop_at=0.99, progress_every=0)
+    accuracy = float(model.evaluate(x_val, y_val, sample_weight=w_val, batch_size=250, verbose=0)[1])
+    return accuracy, len(history.epoch)
+
+
 def _recalls_lag_32(body) -> bool:
     """The learner's ``body(h)``: a causal conv stack whose field covers lag 32 (33 to 63 steps: one layer more than
     lesson 02's dilated stack), then above 0.95 validation accuracy at lag 32 after at most 6 epochs."""
-    from utils import data
     from utils.memory import receptive_field
     from utils.runtime import import_keras, seed_everything
-    from utils.training import compile_and_fit
 
     keras = import_keras()
     length, vocab, lag = 48, 8, 32
@@ -225,12 +237,8 @@ def _recalls_lag_32(body) -> bool:
         if not 33 <= field <= 63:
             print(f"[02.5] the stack sees {field} steps; recalling lag 32 needs 33, one more layer gives 63")
             return False
-        x, y, w = data.delayed_recall(4000, length, lag, seed=0)
-        x_val, y_val, w_val = data.delayed_recall(1000, length, lag, seed=1)
-        history = compile_and_fit(model, x, y, sample_weight=w, epochs=6, learning_rate=1e-2, clipnorm=1.0,
-                                  batch_size=64, stop_at=0.99, progress_every=0)
-        accuracy = float(model.evaluate(x_val, y_val, sample_weight=w_val, verbose=0)[1])
-        print(f"[02.5] field {field}: lag-32 validation accuracy {accuracy:.3f} after {len(history.epoch)} epochs")
+        accuracy, epochs = _delayed_recall_accuracy(model, length, lag, epochs=6)
+        print(f"[02.5] field {field}: lag-32 validation accuracy {accuracy:.3f} after {epochs} epochs")
         return accuracy > 0.95
     except Exception:
         return False
@@ -250,10 +258,8 @@ def _window_attention_works(window_mask) -> bool:
     """The learner's ``window_mask(length, window)``: (t, s) True where s is one of the ``window`` steps up to t, on
     hand-worked cases; then a 2-head attention model with the window-8 mask learns lesson 02's delayed recall at lag 4
     over 32 steps (above 0.95 validation accuracy)."""
-    from utils import data
     from utils.layers import PositionEmbedding
     from utils.runtime import import_keras, seed_everything
-    from utils.training import compile_and_fit
 
     keras = import_keras()
     length, vocab, lag, window = 32, 8, 4, 8
@@ -270,12 +276,8 @@ def _window_attention_works(window_mask) -> bool:
         h = h + keras.layers.MultiHeadAttention(2, 16)(h, h, attention_mask=mask)
         h = keras.layers.Dense(32, activation="relu")(h)
         model = keras.Model(tokens, keras.layers.Dense(vocab, activation="softmax")(h))
-        x, y, w = data.delayed_recall(4000, length, lag, seed=0)
-        x_val, y_val, w_val = data.delayed_recall(1000, length, lag, seed=1)
-        history = compile_and_fit(model, x, y, sample_weight=w, epochs=4, learning_rate=1e-2, clipnorm=1.0,
-                                  batch_size=64, stop_at=0.99, progress_every=0)
-        accuracy = float(model.evaluate(x_val, y_val, sample_weight=w_val, batch_size=250, verbose=0)[1])
-        print(f"[07.5] attention with a window of {window}: lag-{lag} recall {accuracy:.3f} after {len(history.epoch)} epochs")
+        accuracy, epochs = _delayed_recall_accuracy(model, length, lag, epochs=4)
+        print(f"[07.5] attention with a window of {window}: lag-{lag} recall {accuracy:.3f} after {epochs} epochs")
         return accuracy > 0.95
     except Exception:
         return False
