@@ -146,3 +146,20 @@ def test_plot_confusion_rows_are_shares_of_the_true_class():
 def test_plot_confusion_rejects_labels_it_cannot_place(y_true, y_pred, message):
     with pytest.raises(ValueError, match=message):
         plots.plot_confusion(np.array(y_true, dtype=np.int64), np.array(y_pred, dtype=np.int64), ["a", "b", "c"])
+
+
+def test_plot_series_by_class_draws_a_mean_per_class():
+    x = np.stack([np.zeros(10), np.ones(10), np.full(10, 2.0), np.full(10, 4.0)])[..., None]   # (4, 10, 1)
+    fig = plots.plot_series_by_class(x, np.array([0, 0, 1, 1]), ["low", "high"], per_class=1, title="toy")
+    ax = fig.axes[0]
+    means = [line for line in ax.get_lines() if line.get_linewidth() > 2]
+    np.testing.assert_allclose([line.get_ydata()[0] for line in means], [0.5, 3.0])
+    assert len(ax.get_lines()) == 4 and ax.get_title() == "toy" and ax.get_xlabel() == "time step"
+
+
+@pytest.mark.parametrize("x, y, message", [(np.zeros((2, 5, 3)), [0, 1], r"\(series, time\) or \(series, time, 1\)"),
+                                           (np.zeros((2, 5)), [0], "same number of examples"),
+                                           (np.zeros((2, 5)), [0, 2], r"in 0\.\.1 to index the 2 class_names")])
+def test_plot_series_by_class_rejects_what_it_cannot_draw(x, y, message):
+    with pytest.raises(ValueError, match=message):
+        plots.plot_series_by_class(x, np.array(y), ["a", "b"])

@@ -1,7 +1,8 @@
 """Plotting helpers with one consistent style. Each returns the matplotlib Figure.
 
 Introduced in lesson 00: training curves (:func:`plot_history`), grids of images or
-feature maps (:func:`plot_image_grid`), a confusion matrix (:func:`plot_confusion`), a heat map of a quantity over time steps
+feature maps (:func:`plot_image_grid`), a confusion matrix (:func:`plot_confusion`), series of each class
+(:func:`plot_series_by_class`), a heat map of a quantity over time steps
 (:func:`plot_sequence_heatmap`) and a comparison chart (:func:`plot_comparison`).
 """
 
@@ -194,6 +195,41 @@ def plot_confusion(y_true, y_pred, class_names: Sequence[str], title: str = "Con
     ax.set(xlabel="predicted class", ylabel="true class", title=title)
     fig.colorbar(image, ax=ax, label="share of the true class")
     fig.tight_layout()
+    return fig
+
+
+def plot_series_by_class(x, y, class_names: Sequence[str], per_class: int = 5, ax=None,
+                         title: str = "Series of each class", xlabel: str = "time step", ylabel: str = "value"):
+    """A few series of each class as thin lines and each class's mean as a thick one, one colour per class.
+
+    ``x`` is ``(series, time)`` or ``(series, time, 1)``; ``y`` holds integer labels indexing
+    ``class_names``. The first ``per_class`` series of each class are drawn, the mean is over all of
+    them. Pass ``ax`` to draw into one panel of a larger figure; the Figure is returned either way.
+    """
+    x = validate.array("x", x, dtype=np.float32)
+    if x.ndim == 3 and x.shape[2] == 1:
+        x = x[..., 0]
+    if x.ndim != 2 or x.size == 0:
+        raise ValueError(f"x must have shape (series, time) or (series, time, 1), got {x.shape}")
+    y = validate.array("y", y, ndim=1, dtype=np.int64)
+    validate.same_length("x", x, "y", y)
+    per_class = validate.integer("per_class", per_class, minimum=1)
+    k = len(class_names)
+    if y.min() < 0 or y.max() >= k:
+        raise ValueError(f"labels must be in 0..{k - 1} to index the {k} class_names, got {y.min()}..{y.max()}")
+    fig, ax = plt.subplots() if ax is None else (ax.figure, ax)
+    steps = np.arange(x.shape[1])
+    for c, name in enumerate(class_names):
+        members = x[y == c]
+        if len(members) == 0:
+            continue
+        color = f"C{c % 10}"
+        for series in members[:per_class]:
+            ax.plot(steps, series, color=color, linewidth=0.7, alpha=0.45)
+        ax.plot(steps, members.mean(axis=0), color=color, linewidth=2.4,
+                label=f"{name} (mean of {len(members)}; thin: {min(per_class, len(members))} of them)")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize=8)
     return fig
 
 
