@@ -1,6 +1,5 @@
 """Unit tests of utils.exercises: the checker, the expected answers, and one source per exercise."""
 
-import math
 import re
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from utils import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Worked out by hand (or, for 00.2 and 06.3, read off the data files), independently of the
+# Worked out by hand (or, for 00.2, read off the data files), independently of the
 # functions in utils.exercises that compute the expected answers.
 def _bag_of_embeddings(vocab_size, length):
     """08.1's answer: a masked average of embeddings (order-free by construction)."""
@@ -47,13 +46,13 @@ def _image_model(head):
 
 
 def _global_pooling_cnn():
-    """06.5's answer: a third convolution, then global max pooling."""
+    """06.4's answer: a third convolution, then global max pooling."""
     return _image_model(lambda keras, h: keras.layers.GlobalMaxPooling2D()(
         keras.layers.Conv2D(64, 3, padding="same", activation="relu")(h)))
 
 
 def _flattening_cnn():
-    """A plausible wrong 06.5: section 1's CNN, whose dense layer has one weight per position of the map."""
+    """A plausible wrong 06.4: section 1's CNN, whose dense layer has one weight per position of the map."""
     return _image_model(lambda keras, h: keras.layers.Flatten()(h))
 
 
@@ -94,6 +93,41 @@ def _row_reader():
     return keras.Model(image, keras.layers.Dense(10, activation="softmax")(keras.layers.SimpleRNN(64)(image)))
 
 
+def _adder(length, cell):
+    """04.6's answer with cell="GRU"; with "SimpleRNN" a plausible wrong one (section 4's plain RNN)."""
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    series = keras.Input(shape=(length, 2))
+    return keras.Model(series, keras.layers.Dense(1)(getattr(keras.layers, cell)(32)(series)))
+
+
+def _causal_convs(h, dilations):
+    """Causal Conv1D(32, 3) layers with the given dilations."""
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    for dilation in dilations:
+        h = keras.layers.Conv1D(32, 3, padding="causal", dilation_rate=dilation, activation="relu")(h)
+    return h
+
+
+def _vowel_reader(masked=True):
+    """05.3's answer: Masking, then a bidirectional GRU, then a 9-way softmax."""
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    utterance = keras.Input(shape=(None, 12))
+    h = keras.layers.Masking(mask_value=0.0)(utterance) if masked else utterance
+    h = keras.layers.Bidirectional(keras.layers.GRU(32))(h)
+    return keras.Model(utterance, keras.layers.Dense(9, activation="softmax")(h))
+
+
+def _vowel_reader_unmasked():
+    """A plausible wrong 05.3: without Masking the backward GRU starts on the padding."""
+    return _vowel_reader(masked=False)
+
+
 def _dilated_stack(h, dilations):
     from utils import models
 
@@ -105,11 +139,14 @@ CODE_EXERCISES = {
     "00.1": (_linear_forecaster, _squashed_forecaster),
     "01.5": (_column_reader, _row_reader),
     "02.5": (lambda h: _dilated_stack(h, (1, 2, 4, 8, 16)), lambda h: _dilated_stack(h, (1, 2, 4, 8))),
+    "03.5": (lambda h: _causal_convs(h, (1, 4)), lambda h: _causal_convs(h, (1, 1))),   # wrong: section 5's field 5
     "03.4": (lambda steps, layers: steps + layers - 1, lambda steps, layers: steps * layers),
+    "04.6": (lambda t: _adder(t, "GRU"), lambda t: _adder(t, "SimpleRNN")),
     "04.5": (lambda g, m: g * min(1.0, m / np.linalg.norm(g)), lambda g, m: np.clip(g, -m, m)),
+    "05.3": (_vowel_reader, _vowel_reader_unmasked),
     "05.1": (lambda z, h, n: z * h + (1 - z) * n, lambda z, h, n: (1 - z) * h + z * n),
-    "06.4": (lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), lambda a, b: 1 / len(set(a))),
-    "06.5": (_global_pooling_cnn, _flattening_cnn),
+    "06.3": (lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), lambda a, b: 1 / len(set(a))),
+    "06.4": (_global_pooling_cnn, _flattening_cnn),
     "07.1": (lambda e, f: (e[0] * f[0], f[0] * e[1] + f[1]), lambda e, f: (e[0] * f[0], e[1] + f[1])),
     "07.5": (lambda n, w: (np.arange(n)[:, None] - np.arange(n)[None, :] >= 0) & (np.arange(n)[:, None] - np.arange(n) < w),
              lambda n, w: np.tril(np.ones((n, n), bool))),                  # wrong: the whole causal past
@@ -129,12 +166,14 @@ def test_code_exercises_accept_right_code_and_reject_wrong_code(exercise_id):
 
 
 KNOWN_ANSWERS = {
-    "08.2": 63,
+    "08.2": 31,                             # predictions 10..40 read character 10 (field 31)
+    "09.3": 3 / 7,                          # (K - 1) / (M + K - 1) idle slots
     "07.2": 12,
     "07.3": 268.435456,
     "07.4": 6,                              # outputs 10..15 of 16
     "00.2": (7, 29),
     "00.3": 0.06960 / 0.01584,              # least-squares AR(48) validation MSE at noise 0.3 over noise 0.1
+    "01.6": 0.40,                           # the row reader on upside-down digits: 0.38-0.42 measured
     "01.1": (7, 7, 16),                     # 28 -> 26 -> 13 -> ceil(13 / 2)
     "01.2": 10 * 32 + 32 * 32 + 32,
     "01.3": 64 * 5 * 12 + 64,
@@ -144,17 +183,15 @@ KNOWN_ANSWERS = {
     "02.3": 6,                              # 2^(n+1) - 1 >= 101
     "02.4": 1 / 8,                          # the lag-8 readout matches the token 4 back by chance
     "03.1": 1 + 1 + 256 + 1,
-    "03.2": 2 * 32 * 1024 * 128 * 3 * 64,
+    "03.2": 1024 + 3,                       # the second GRU waits for its inputs, never for itself
     "03.3": "dropout",
     "04.1": 20,
     "04.2": -0.363,                         # gain 0.8, N(0, 2^2) inputs: steeper than ln 0.8 = -0.223
     "04.3": 1 / 12,
     "04.4": 1.0,
-    "05.2": 4 * 128 * (16 + 128 + 1),
-    "05.3": 10 * math.log(8) / 1020,
+    "05.2": 51.0,                           # 1 / (1 - sigma(log u)) = 1 + u, u ~ U(1, 99)
     "06.1": "TCN",
-    "06.2": 10,
-    "06.3": 513 / 1029,                     # ItalyPowerDemand: 513 of 1029 test series are the training majority
+    "06.2": 0.0,                            # a masked GRU reads front-padded utterances from the same zero state
 }
 
 
@@ -236,3 +273,22 @@ def test_expected_answers_do_not_import_through_lambdas():
     source = (ROOT / "utils" / "exercises.py").read_text()
     assert "__import__" not in source
     assert "is _gru_update_works" not in source  # special cases are a field (verify), not object identity
+
+
+# the exercises whose verify builds or changes a model and trains it (README, "Adding a lesson", rule 4)
+BUILD_AND_TRAIN = {"00.1", "01.5", "02.5", "03.5", "04.6", "05.3", "06.4", "07.5", "08.1", "09.1"}
+
+
+def test_every_lesson_has_a_build_and_train_and_a_predict_then_run_exercise():
+    predict = {}
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for exercise_id, kind in re.findall(r"\*\*Exercise (\d\d\.\d+)\.\*\* \*([^*]+)\*", cell.source):
+                if kind.startswith("Predict, then run"):
+                    predict.setdefault(path.name[:2], []).append(exercise_id)
+    lessons = {path.name[:2] for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    assert BUILD_AND_TRAIN <= set(CODE_EXERCISES) | NEEDS_DEVICES
+    assert {exercise_id[:2] for exercise_id in BUILD_AND_TRAIN} == lessons, "a lesson has no build-and-train exercise"
+    assert set(predict) == lessons, f"lessons without a predict-then-run exercise: {sorted(lessons - set(predict))}"
+    for exercise_ids in predict.values():       # a prediction is checked against a number or answer, not by code
+        assert all(exercise_id in KNOWN_ANSWERS for exercise_id in exercise_ids), exercise_ids

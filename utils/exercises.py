@@ -138,6 +138,12 @@ def _japanese_vowels_lengths() -> tuple[int, int]:
     return int(lengths.min()), int(lengths.max())
 
 
+def _upside_down_row_reader() -> float:
+    """Lesson 01's SimpleRNN row reader on the test digits with their rows reversed: 0.382-0.422 measured on
+    TensorFlow (COURSE_SEED 0-4 and 42) and JAX (0 and 42); training one here would take the checker 10 s."""
+    return 0.40
+
+
 def _conv_stack_shape() -> tuple[int, int, int]:
     from utils.runtime import import_keras
 
@@ -177,6 +183,8 @@ def _pooled_stack_field() -> int:
                             layers.MaxPooling1D(2), layers.Conv1D(4, 3)])
 
 
+
+
 def _doubling_layers_for_field(kernel_size: int, field: int) -> Callable[[], int]:
     """Fewest causal layers with dilations 1, 2, 4, ... whose receptive field reaches ``field``."""
     def count() -> int:
@@ -185,13 +193,6 @@ def _doubling_layers_for_field(kernel_size: int, field: int) -> Callable[[], int
         return next(n for n in range(1, 20) if conv_stack_field(kernel_size, [2**i for i in range(n)]) >= field)
 
     return count
-
-
-def _italy_majority_accuracy() -> float:
-    from utils import data
-
-    italy = data.load_ucr("ItalyPowerDemand")
-    return data.majority_accuracy(italy.y_train, italy.y_test)
 
 
 def _tcn_field_kernel_2() -> int:
@@ -220,19 +221,26 @@ def _delayed_recall_accuracy(model, length: int, lag: int, epochs: int) -> tuple
     return accuracy, len(history.epoch)
 
 
+def _token_model(body, length: int, vocab: int):
+    """Lessons 02 and 03's delayed-recall model around the learner's ``body(h)``: tokens, a 16-number embedding, the
+    body, a softmax over the vocabulary at every step; built from seed 0."""
+    from utils.runtime import import_keras, seed_everything
+
+    keras = import_keras()
+    seed_everything(0)
+    tokens = keras.Input(shape=(length,))
+    h = body(keras.layers.Embedding(vocab, 16)(tokens))
+    return keras.Model(tokens, keras.layers.Dense(vocab, activation="softmax")(h))
+
+
 def _recalls_lag_32(body) -> bool:
     """The learner's ``body(h)``: a causal conv stack whose field covers lag 32 (33 to 63 steps: one layer more than
     lesson 02's dilated stack), then above 0.95 validation accuracy at lag 32 after at most 6 epochs."""
     from utils.memory import receptive_field
-    from utils.runtime import import_keras, seed_everything
 
-    keras = import_keras()
     length, vocab, lag = 48, 8, 32
     try:
-        seed_everything(0)
-        tokens = keras.Input(shape=(length,))
-        h = body(keras.layers.Embedding(vocab, 16)(tokens))
-        model = keras.Model(tokens, keras.layers.Dense(vocab, activation="softmax")(h))
+        model = _token_model(body, length, vocab)
         field = receptive_field(model)
         if not 33 <= field <= 63:
             print(f"[02.5] the stack sees {field} steps; recalling lag 32 needs 33, one more layer gives 63")
@@ -283,6 +291,39 @@ def _window_attention_works(window_mask) -> bool:
         return False
 
 
+def _long_adder_works(build) -> bool:
+    """The learner's ``build(length)``: one recurrent layer of 32 units, no convolution or pooling, one output; trained
+    as lesson 04's section 4 trains (Adam 1e-2, clipnorm=1, batch 64, 5,000 sequences, here at T = 50) for up to 4 epochs,
+    stopping once validation MSE is below 0.05, which it must reach (predicting 1 scores 1/6)."""
+    from utils import data
+    from utils.runtime import import_keras, seed_everything
+
+    keras = import_keras()
+    length = 50
+    x, y = data.adding_problem(5000, length, seed=0)
+    x_val, y_val = data.adding_problem(1000, length, seed=1)
+    try:
+        seed_everything(0)
+        model = build(length)
+        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 1):
+            print("[04.6] long_adder(length) should return a Keras model with one output")
+            return False
+        kinds = [type(layer).__name__ for layer in model.layers]
+        recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
+        if len(recurrent) != 1 or recurrent[0].cell.units != 32 or any("Conv" in k or "Pool" in k for k in kinds):
+            print(f"[04.6] expected one recurrent layer of 32 units and no convolution or pooling; got {', '.join(kinds)}")
+            return False
+        model.compile(optimizer=keras.optimizers.Adam(1e-2, clipnorm=1.0), loss="mse")
+        mse, epochs = float("inf"), 0
+        while mse >= 0.05 and epochs < 4:
+            model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+            mse, epochs = float(model.evaluate(x_val, y_val, batch_size=500, verbose=0)), epochs + 1
+        print(f"[04.6] {recurrent[0].cell.__class__.__name__}: validation MSE {mse:.4f} after {epochs} epochs at T = {length}")
+        return mse < 0.05
+    except Exception:
+        return False
+
+
 def _saturated_slope_at_gain_08() -> float:
     """Lesson 04, section 2's measurement at gain 0.8 with inputs drawn from N(0, 2^2): tanh saturates, so the
     log-gradient falls faster per step than ln 0.8."""
@@ -311,22 +352,70 @@ def _strided_gru_critical_path() -> int:
     return critical_path_length(keras.Model(series, keras.layers.Dense(1)(keras.layers.GRU(8)(h))))
 
 
-def _gru_flops() -> float:
-    from utils.bench import layer_flops
+def _pooled_gru_stack_path() -> int:
+    """GRU (all steps) -> MaxPooling1D(4) -> GRU -> Dense at T = 1024: the second GRU always waits for its inputs,
+    never for itself, so it adds one step: 1024 + 1 + 1 + 1."""
+    from utils.bench import critical_path_length
+    from utils.runtime import import_keras
 
-    return layer_flops("GRU", 32, 1024, 64)
+    keras = import_keras()
+    series = keras.Input((1024, 8))
+    h = keras.layers.MaxPooling1D(4)(keras.layers.GRU(8, return_sequences=True)(series))
+    return critical_path_length(keras.Model(series, keras.layers.Dense(1)(keras.layers.GRU(8)(h))))
 
 
-def _lstm_params() -> int:
-    from utils.scratch import recurrent_param_count
+def _parallel_recall_works(body) -> bool:
+    """The learner's ``body(h)`` for lesson 03's delayed recall at lag 8 over 64 steps: the whole model (embedding,
+    body, softmax readout) needs at most 4 sequential steps, and it reaches above 0.95 validation accuracy after at
+    most 4 epochs."""
+    from utils.bench import critical_path_length
 
-    return recurrent_param_count("LSTM", 16, 128)
+    length, vocab, lag = 64, 8, 8
+    try:
+        model = _token_model(body, length, vocab)
+        path = critical_path_length(model)
+        if path > 4:
+            print(f"[03.5] the model needs {path} sequential steps; the budget is 4 (embedding and readout take 2)")
+            return False
+        accuracy, epochs = _delayed_recall_accuracy(model, length, lag, epochs=4)
+        print(f"[03.5] critical path {path}: lag-{lag} validation accuracy {accuracy:.3f} after {epochs} epochs")
+        return accuracy > 0.95
+    except Exception:
+        return False
 
 
-def _copy_memory_baseline_1000() -> float:
-    from utils import data
+def _vowel_reader_works(build) -> bool:
+    """The learner's ``build()``: a model for (None, 12) zero-padded JapaneseVowels utterances with a Bidirectional
+    layer that skips the padding (one utterance alone and padded to 29 frames give the same output) and, after 15
+    epochs on the 270 training utterances (Adam 1e-2, batch 32), is above 0.9 test accuracy."""
+    from utils import data, models
+    from utils.runtime import import_keras, seed_everything
 
-    return data.copy_memory_baseline(1000)
+    keras = import_keras()
+    vowels = data.load_ucr("JapaneseVowels")
+    x_train, x_test = models.standardize(vowels.x_train, vowels.x_test, vowels.lengths_train, vowels.lengths_test)
+    try:
+        seed_everything(0)
+        model = build()
+        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 9):
+            print("[05.3] build() should return a Keras model with a 9-way output")
+            return False
+        if not any(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers):
+            print("[05.3] the model should read in both directions (keras.layers.Bidirectional)")
+            return False
+        short = int(np.argmin(vowels.lengths_test))
+        alone = model.predict(x_test[short:short + 1, :vowels.lengths_test[short]], verbose=0)
+        padded = model.predict(x_test[short:short + 1], verbose=0)
+        if np.abs(alone - padded).max() > 1e-4:
+            print(f"[05.3] padding changes the output by {np.abs(alone - padded).max():.1e}: it is not skipped")
+            return False
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+        model.fit(x_train, vowels.y_train, epochs=15, batch_size=32, verbose=0)
+        accuracy = float((model.predict(x_test, batch_size=370, verbose=0).argmax(-1) == vowels.y_test).mean())
+        print(f"[05.3] padding skipped; test accuracy {accuracy:.3f} after 15 epochs")
+        return accuracy > 0.9
+    except Exception:
+        return False
 
 
 def _gru_update_works(function) -> bool:
@@ -411,7 +500,7 @@ def _shift_tolerant_cnn_works(build) -> bool:
         model.fit(fashion.x_train, fashion.y_train, epochs=1, batch_size=64, verbose=0)
         centred, moved = (float((model.predict(x, batch_size=500, verbose=0).argmax(-1) == labels).mean())
                           for x in (probe, data.shift_images(probe, 3, seed=0)))
-        print(f"[06.5] test accuracy {centred:.3f} centred, {moved:.3f} moved 3 pixels (keeps {moved / centred:.2f})")
+        print(f"[06.4] test accuracy {centred:.3f} centred, {moved:.3f} moved 3 pixels (keeps {moved / centred:.2f})")
         return centred > 0.6 and moved >= 0.75 * centred
     except Exception:
         return False
@@ -486,10 +575,19 @@ def _two_sided_halo_works(halo_for) -> bool:
         return False
 
 
-def _field_with_dilation_16() -> int:
-    from utils import memory
+def _cnn_predictions_moved_by_character_10() -> int:
+    """Lesson 08's character CNN (kernel 3, dilations 1, 2, 4, 8) over 64 characters: prediction t reads
+    characters t - 30 .. t, so changing character 10 moves predictions 10 .. 40."""
+    from utils.memory import conv_stack_field
 
-    return memory.conv_stack_field(3, [1, 2, 4, 8, 16])
+    field = conv_stack_field(3, [1, 2, 4, 8])
+    return min(10 + field - 1, 63) - 10 + 1
+
+
+def _pipeline_idle_4_by_4() -> float:
+    from utils.distribute import pipeline_bubble
+
+    return pipeline_bubble(4, 4)
 
 
 def _runs_like(reference, cases):
@@ -530,22 +628,25 @@ def _stacked_path_reference(steps, layers):
 
 
 EXERCISES: dict[str, Exercise] = {
-    "00.1": Exercise("Flatten the (window, 1) input, then one Dense unit with no activation: its kernel holds the "
-                     "weights and its bias the constant.", verify=_linear_forecaster_works),
+    "00.1": Exercise("A linear AR is a weighted sum of the window plus a constant. Which Keras layer computes exactly "
+                     "that, and what shape must the window have before it?", verify=_linear_forecaster_works),
     "00.2": Exercise("Concatenate ds.lengths_train and ds.lengths_test, then take min and max; "
                      "answer (shortest, longest).", _japanese_vowels_lengths),
     "00.3": Exercise("With clean inputs the AR's error is about 0, so all of it is noise passed through its weights. "
                      "How does that grow when the noise's spread triples, and why a little less once the AR is refitted?",
                      _ar_error_growth_with_tripled_noise, rel_tol=0.3),
-    "01.1": Exercise("valid: n - k + 1; pooling by 2: n // 2; same with stride 2: ceil(n / 2); channels = filters.",
+    "01.1": Exercise("One layer at a time: what does a 3x3 kernel without padding trim, what does pooling by 2 do to an "
+                     "even size, and stride 2 with 'same' padding to an odd one? The last layer sets the channels.",
                      _conv_stack_shape),
-    "01.2": Exercise("W is features x units, U is units x units, plus one bias per unit.",
+    "01.2": Exercise("Count three kinds: one weight per (input feature, unit) pair, one per (unit, unit) pair, and the "
+                     "biases.",
                      _layer_params(lambda keras: (keras.layers.SimpleRNN(32), (None, 10)))),
-    "01.3": Exercise("Each filter has kernel_size x in_channels weights and one bias.",
+    "01.3": Exercise("Each of the 64 filters looks at 5 steps of all 12 channels and has a bias of its own.",
                      _layer_params(lambda keras: (keras.layers.Conv1D(64, 5), (None, 12)))),
     "01.4": Exercise("return_sequences=True keeps one state per time step.", _rnn_sequence_shape),
     "02.1": Exercise("Section 2's formula holds for any kernel size: put in k = 2 and every dilation.", _tcn_field_kernel_2),
-    "02.2": Exercise("Each layer adds (window - 1) x jump, where jump is the product of the strides before it.",
+    "02.2": Exercise("Walk up from the input: after a stride, neighbouring positions of the next layer lie further apart "
+                     "in input steps. How far back does each layer's window stretch, in input steps?",
                      _pooled_stack_field),
     "02.3": Exercise("Seeing 100 steps back means a field of at least 101; work out the field of 5, 6 and 7 layers.",
                      _doubling_layers_for_field(3, 101)),
@@ -553,7 +654,8 @@ EXERCISES: dict[str, Exercise] = {
                      "token 4 steps back?", _wrong_readout_accuracy, abs_tol=0.05),
     "03.1": Exercise("Each non-recurrent layer is one step; the GRU needs one step per position it receives.",
                      _strided_gru_critical_path),
-    "03.2": Exercise("2 x batch x T x (inputs + units) x gates x units, with 3 gates for a GRU.", _gru_flops),
+    "03.2": Exercise("Draw the wavefront: the second GRU's step j needs pooled step j, which needs the first GRU's "
+                     "step 4j + 3. Does the second GRU ever wait for its own previous step?", _pooled_gru_stack_path),
     "03.3": Exercise("The fused kernel needs the default activations, no recurrent dropout and no unrolling.",
                      lambda: "dropout"),
     "04.1": Exercise("Solve 0.5**k < 1e-6 for the smallest whole k (take logarithms).",
@@ -564,47 +666,61 @@ EXERCISES: dict[str, Exercise] = {
                      lambda: 1 / 12, rel_tol=0.02),
     "04.4": Exercise("clipnorm rescales each weight tensor's gradient that is longer than the limit down to the limit.",
                      lambda: 1.0),
+    "01.6": Exercise("It still sees every pixel, in an order it never trained on. Which digits look alike upside "
+                     "down? Is the result nearer chance (0.1) or the upright accuracy?", _upside_down_row_reader,
+                     abs_tol=0.1),
     "01.5": Exercise("A recurrent layer steps along the first axis after the batch; a layer that swaps the two image "
                      "axes before it changes what a step is.", verify=_column_reader_works),
     "02.5": Exercise("Keep the pattern of the dilations going for one more layer; keep padding='causal'.",
                      verify=_recalls_lag_32),
+    "03.5": Exercise("With two layers for the budget, each must reach further back than section 5's: a wider "
+                     "kernel, or a dilation (lesson 02). Lag 8 needs a receptive field of 9; keep padding='causal'.",
+                     verify=_parallel_recall_works),
     "03.4": Exercise("Draw the wavefront: the top layer starts one step after the layer below and finishes one step later.",
                      verify=_runs_like(_stacked_path_reference, _stacked_path_cases())),
+    "04.6": Exercise("What passes the state, and with it the gradient, from step to step without shrinking it? "
+                     "Section 4 trained one cell that solved every length.", verify=_long_adder_works),
     "04.5": Exercise("Compute the norm with np.linalg.norm; rescale only when it is above max_norm.",
                      verify=_runs_like(lambda g, m: g * min(1.0, m / np.linalg.norm(g)), _clip_cases())),
-    "06.4": Exercise("np.bincount(y_train).argmax() is the most frequent class; compare it with y_test.",
+    "06.3": Exercise("Count how often each class occurs in y_train; the most frequent one is the guess. How often "
+                     "does it equal a test label?",
                      verify=_runs_like(lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), _label_cases())),
-    "05.1": Exercise("z keeps a share of the old state; the rest, 1 - z, comes from the candidate n.",
+    "05.1": Exercise("Section 1 writes the new state as a mix of the old state and the candidate, weighted by z. Which "
+                     "of the two does z weigh?",
                      verify=_gru_update_works),
-    "05.2": Exercise("Four blocks (i, f, g, o), each units x (inputs + units) weights plus units biases.", _lstm_params),
-    "05.3": Exercise("10 uncertain steps out of T + 20, each a uniform guess among 8 digits.",
-                     _copy_memory_baseline_1000, rel_tol=1e-3),
-    "07.1": Exercise("Apply earlier, then later: a2 * (a1 * h + b1) + b2. Collect the factor of h and the rest.",
+    "05.2": Exercise("Write f = sigma(log u) as a fraction in u; then 1 / (1 - f) is short. Where does the median of "
+                     "u lie?", lambda: 51.0, abs_tol=6.0),
+    "05.3": Exercise("Section 7 shows a layer that hides all-zero steps from the layers after it, and a wrapper that "
+                     "runs a recurrent layer both ways. In which order must they come?", verify=_vowel_reader_works),
+    "07.1": Exercise("Apply earlier, then later, to the same h, and write the result as (a number) x h + (a number).",
                      verify=_combine_works),
-    "07.2": Exercise("Level k combines with the position 2**k back; stop when 2**levels reaches T.", lambda: 12),
+    "07.2": Exercise("Level k lets each position combine with the one 2**k steps back. After how many levels has the last "
+                     "step heard from the first?", lambda: 12),
     "07.3": Exercise("batch x heads x T x T numbers of 4 bytes each.", lambda: 8 * 2 * 2048 * 2048 * 4 / 1e6,
                      rel_tol=1e-3),
     "07.4": Exercise("Which outputs may read step 10, and which may not? Nothing before step 10 can see it.",
                      _outputs_moved_by_step_10_of_16),
     "07.5": Exercise("Start from causal_mask: which of the steps it allows lie too far back? np.arange(length)[:, None] "
                      "against np.arange(length)[None, :] gives every (t, s) pair at once.", verify=_window_attention_works),
-    "08.1": Exercise("Embedding(vocab_size, 16, mask_zero=True), then GlobalAveragePooling1D (it skips masked steps), "
-                     "then Dense(2, softmax); no layer may look at positions.", verify=_bag_of_embeddings_works),
-    "08.2": Exercise("Start from 1 (the current character); each layer adds (kernel_size - 1) x its dilation.",
-                     _field_with_dilation_16),
-    "06.5": Exercise("Keep the convolutions; what decides is how the map becomes a vector. A dense layer on the "
+    "08.1": Exercise("Which Keras pooling layer averages over the time axis, and does it skip the steps the "
+                     "embedding's mask marks as padding? Nothing in the model may depend on a token's position.", verify=_bag_of_embeddings_works),
+    "08.2": Exercise("Prediction t may read only characters up to t (causal), and only as far back as the field "
+                     "of section 4 reaches. Which predictions read character 10?",
+                     _cnn_predictions_moved_by_character_10),
+    "06.4": Exercise("Keep the convolutions; what decides is how the map becomes a vector. A dense layer on the "
                      "flattened map has one weight per position.", verify=_shift_tolerant_cnn_works),
     "09.1": Exercise("Build, compile and fit inside distribute.data_parallel(replicas, global_batch), and return the "
                      "model; fit's batch_size is the whole step's batch, which the engine divides among the devices.",
                      verify=_data_parallel_training_works),
+    "09.3": Exercise("Draw the schedule for 4 micro-batches: every stage idles while the pipeline fills and while "
+                     "it drains. Count the idle slots against all of them.",
+                     _pipeline_idle_4_by_4, abs_tol=0.02),
     "09.2": Exercise("With padding='same' a kernel is centred on its step: how many steps does one layer read on each "
                      "side? Layers stack as in a causal stack.", verify=_two_sided_halo_works),
     "06.1": Exercise("A bounded but long per-step context that should parallelise over time: think receptive fields.",
                      lambda: "TCN"),
-    "06.2": Exercise("With kernel 2 and doubling dilations, n layers see 2**n steps.",
-                     _doubling_layers_for_field(2, 1000)),
-    "06.3": Exercise("Find the most frequent class in y_train, then the share of y_test equal to it.",
-                     _italy_majority_accuracy, rel_tol=1e-4),
+    "06.2": Exercise("A masked step leaves the GRU's state as it was. What is the state when the first real frame "
+                     "arrives, with the padding at the end and with it in front?", lambda: 0.0, abs_tol=1e-3),
 }
 
 
