@@ -113,7 +113,7 @@ def _causal_convs(h, dilations):
 
 
 def _vowel_reader(masked=True):
-    """05.3's answer: Masking, then a bidirectional GRU, then a 9-way softmax."""
+    """05.2's answer: Masking, then a bidirectional GRU, then a 9-way softmax."""
     from utils.runtime import import_keras
 
     keras = import_keras()
@@ -124,7 +124,7 @@ def _vowel_reader(masked=True):
 
 
 def _vowel_reader_unmasked():
-    """A plausible wrong 05.3: without Masking the backward GRU starts on the padding."""
+    """A plausible wrong 05.2: without Masking the backward GRU starts on the padding."""
     return _vowel_reader(masked=False)
 
 
@@ -140,12 +140,12 @@ CODE_EXERCISES = {
     "01.5": (_column_reader, _row_reader),
     "02.5": (lambda h: _dilated_stack(h, (1, 2, 4, 8, 16)), lambda h: _dilated_stack(h, (1, 2, 4, 8))),
     "03.5": (lambda h: _causal_convs(h, (1, 4)), lambda h: _causal_convs(h, (1, 1))),   # wrong: section 5's field 5
-    "03.4": (lambda steps, layers: steps + layers - 1, lambda steps, layers: steps * layers),
+    "03.4": (lambda steps, layers: steps + 2 * (layers - 1), lambda steps, layers: steps + layers - 1),  # wrong: no convs
     "04.6": (lambda t: _adder(t, "GRU"), lambda t: _adder(t, "SimpleRNN")),
     "04.5": (lambda g, m: g * min(1.0, m / np.linalg.norm(g)), lambda g, m: np.clip(g, -m, m)),
-    "05.3": (_vowel_reader, _vowel_reader_unmasked),
-    "05.1": (lambda z, h, n: z * h + (1 - z) * n, lambda z, h, n: (1 - z) * h + z * n),
-    "06.3": (lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), lambda a, b: 1 / len(set(a))),
+    "05.2": (_vowel_reader, _vowel_reader_unmasked),
+    "06.3": (lambda a, b: float(sum(np.mean(np.asarray(a) == c) * np.mean(np.asarray(b) == c) for c in set(a) | set(b))),
+             lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax()))),          # wrong: the majority guess
     "06.4": (_global_pooling_cnn, _flattening_cnn),
     "07.1": (lambda e, f: (e[0] * f[0], f[0] * e[1] + f[1]), lambda e, f: (e[0] * f[0], e[1] + f[1])),
     "07.5": (lambda n, w: (np.arange(n)[:, None] - np.arange(n)[None, :] >= 0) & (np.arange(n)[:, None] - np.arange(n) < w),
@@ -189,7 +189,7 @@ KNOWN_ANSWERS = {
     "04.2": -0.363,                         # gain 0.8, N(0, 2^2) inputs: steeper than ln 0.8 = -0.223
     "04.3": 1 / 12,
     "04.4": 1.0,
-    "05.2": 51.0,                           # 1 / (1 - sigma(log u)) = 1 + u, u ~ U(1, 99)
+    "05.1": 51.0,                           # 1 / (1 - sigma(log u)) = 1 + u, u ~ U(1, 99)
     "06.1": "TCN",
     "06.2": 0.0,                            # a masked GRU reads front-padded utterances from the same zero state
 }
@@ -217,10 +217,10 @@ def test_unknown_exercise():
 
 
 def test_function_answers_are_run_not_compared(capsys):
-    assert exercises.check("05.1", lambda z, h, n: z * h + (1 - z) * n) is True
-    assert exercises.check("05.1", lambda z, h, n: z * n + (1 - z) * h) is False
-    assert exercises.check("05.1", lambda z, h, n: 1 / 0) is False
-    assert exercises.check("05.1", 0.5) is False  # not a function
+    assert exercises.check("03.4", lambda steps, layers: steps + 2 * (layers - 1)) is True
+    assert exercises.check("03.4", lambda steps, layers: steps + layers - 1) is False
+    assert exercises.check("03.4", lambda steps, layers: 1 / 0) is False
+    assert exercises.check("03.4", 0.5) is False  # not a function
 
 
 @pytest.mark.parametrize("exercise_id", sorted(KNOWN_ANSWERS))
@@ -276,7 +276,7 @@ def test_expected_answers_do_not_import_through_lambdas():
 
 
 # the exercises whose verify builds or changes a model and trains it (README, "Adding a lesson", rule 4)
-BUILD_AND_TRAIN = {"00.1", "01.5", "02.5", "03.5", "04.6", "05.3", "06.4", "07.5", "08.1", "09.1"}
+BUILD_AND_TRAIN = {"00.1", "01.5", "02.5", "03.5", "04.6", "05.2", "06.4", "07.5", "08.1", "09.1"}
 
 
 def test_every_lesson_has_a_build_and_train_and_a_predict_then_run_exercise():

@@ -398,32 +398,22 @@ def _vowel_reader_works(build) -> bool:
         seed_everything(0)
         model = build()
         if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 9):
-            print("[05.3] build() should return a Keras model with a 9-way output")
+            print("[05.2] build() should return a Keras model with a 9-way output")
             return False
         if not any(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers):
-            print("[05.3] the model should read in both directions (keras.layers.Bidirectional)")
+            print("[05.2] the model should read in both directions (keras.layers.Bidirectional)")
             return False
         short = int(np.argmin(vowels.lengths_test))
         alone = model.predict(x_test[short:short + 1, :vowels.lengths_test[short]], verbose=0)
         padded = model.predict(x_test[short:short + 1], verbose=0)
         if np.abs(alone - padded).max() > 1e-4:
-            print(f"[05.3] padding changes the output by {np.abs(alone - padded).max():.1e}: it is not skipped")
+            print(f"[05.2] padding changes the output by {np.abs(alone - padded).max():.1e}: it is not skipped")
             return False
         model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
         model.fit(x_train, vowels.y_train, epochs=15, batch_size=32, verbose=0)
         accuracy = float((model.predict(x_test, batch_size=370, verbose=0).argmax(-1) == vowels.y_test).mean())
-        print(f"[05.3] padding skipped; test accuracy {accuracy:.3f} after 15 epochs")
+        print(f"[05.2] padding skipped; test accuracy {accuracy:.3f} after 15 epochs")
         return accuracy > 0.9
-    except Exception:
-        return False
-
-
-def _gru_update_works(function) -> bool:
-    """Run the learner's GRU update on random gates and states and compare with z*h + (1-z)*n."""
-    rng = np.random.default_rng(0)
-    z, h, n = rng.random(5), rng.normal(size=5), rng.normal(size=5)
-    try:
-        return bool(np.allclose(function(z, h, n), z * h + (1 - z) * n))
     except Exception:
         return False
 
@@ -484,7 +474,8 @@ def _bag_of_embeddings_works(build) -> bool:
 
 def _shift_tolerant_cnn_works(build) -> bool:
     """The learner's ``build()``: a (28, 28) -> 10-class model that, after one epoch on 6,000 Fashion-MNIST images,
-    is above 0.6 test accuracy and keeps at least 0.75 of it on test images moved 3 pixels."""
+    is above 0.6 test accuracy and keeps at least 0.6 of it on test images moved 4 pixels (lesson 06 section 2's
+    bar; measured: global pooling keeps 0.76 on TensorFlow and 0.69 on JAX, the flattening CNN 0.51 and 0.48)."""
     from utils import data
     from utils.runtime import import_keras, seed_everything
 
@@ -499,9 +490,9 @@ def _shift_tolerant_cnn_works(build) -> bool:
         model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
         model.fit(fashion.x_train, fashion.y_train, epochs=1, batch_size=64, verbose=0)
         centred, moved = (float((model.predict(x, batch_size=500, verbose=0).argmax(-1) == labels).mean())
-                          for x in (probe, data.shift_images(probe, 3, seed=0)))
-        print(f"[06.4] test accuracy {centred:.3f} centred, {moved:.3f} moved 3 pixels (keeps {moved / centred:.2f})")
-        return centred > 0.6 and moved >= 0.75 * centred
+                          for x in (probe, data.shift_images(probe, 4, seed=0)))
+        print(f"[06.4] test accuracy {centred:.3f} centred, {moved:.3f} moved 4 pixels (keeps {moved / centred:.2f})")
+        return centred > 0.6 and moved >= 0.6 * centred
     except Exception:
         return False
 
@@ -606,6 +597,13 @@ def _clip_cases():
     return [(rng.normal(size=6) * scale, limit) for scale, limit in ((0.01, 1.0), (100.0, 1.0), (3.0, 5.0), (50.0, 0.5))]
 
 
+def _frequency_guess_reference(y_train, y_test) -> float:
+    """Expected accuracy of guessing each class with its share of y_train: sum of train share x test share."""
+    classes = int(max(np.max(y_train), np.max(y_test))) + 1
+    return float(np.bincount(y_train, minlength=classes) @ np.bincount(y_test, minlength=classes)
+                 / (len(y_train) * len(y_test)))
+
+
 def _label_cases():
     rng = np.random.default_rng(3)
     return [(rng.integers(0, k, size=n), rng.integers(0, k, size=m)) for k, n, m in ((2, 20, 30), (5, 50, 17), (9, 7, 40))]
@@ -622,7 +620,9 @@ def _stacked_path_reference(steps, layers):
     keras = import_keras()
     keras_input = keras.Input(shape=(steps, 2))
     h = keras_input
-    for _ in range(layers):
+    for layer in range(layers):
+        if layer:                                           # a causal Conv1D(kernel 3) between each pair
+            h = keras.layers.Conv1D(2, 3, padding="causal")(h)
         h = keras.layers.SimpleRNN(2, return_sequences=True)(h)
     return bench.critical_path_length(keras.Model(keras_input, h))
 
@@ -638,10 +638,9 @@ EXERCISES: dict[str, Exercise] = {
     "01.1": Exercise("One layer at a time: what does a 3x3 kernel without padding trim, what does pooling by 2 do to an "
                      "even size, and stride 2 with 'same' padding to an odd one? The last layer sets the channels.",
                      _conv_stack_shape),
-    "01.2": Exercise("Count three kinds: one weight per (input feature, unit) pair, one per (unit, unit) pair, and the "
-                     "biases.",
+    "01.2": Exercise("Count the weights that read the input, those that read the previous state, and the biases.",
                      _layer_params(lambda keras: (keras.layers.SimpleRNN(32), (None, 10)))),
-    "01.3": Exercise("Each of the 64 filters looks at 5 steps of all 12 channels and has a bias of its own.",
+    "01.3": Exercise("What does one filter look at, and what does it add at the end? Then count the filters.",
                      _layer_params(lambda keras: (keras.layers.Conv1D(64, 5), (None, 12)))),
     "01.4": Exercise("return_sequences=True keeps one state per time step.", _rnn_sequence_shape),
     "02.1": Exercise("Section 2's formula holds for any kernel size: put in k = 2 and every dilation.", _tcn_field_kernel_2),
@@ -656,15 +655,17 @@ EXERCISES: dict[str, Exercise] = {
                      _strided_gru_critical_path),
     "03.2": Exercise("Draw the wavefront: the second GRU's step j needs pooled step j, which needs the first GRU's "
                      "step 4j + 3. Does the second GRU ever wait for its own previous step?", _pooled_gru_stack_path),
-    "03.3": Exercise("The fused kernel needs the default activations, no recurrent dropout and no unrolling.",
+    "03.3": Exercise("Section 3 lists what the fused kernel requires. Which of the four arguments is not on that list?",
                      lambda: "dropout"),
     "04.1": Exercise("Solve 0.5**k < 1e-6 for the smallest whole k (take logarithms).",
                      lambda: math.ceil(math.log(1e-6) / math.log(0.5))),
     "04.2": Exercise("Section 2's slope equals ln(gain) only while tanh' is near 1. What is tanh' for inputs of size 2?",
                      _saturated_slope_at_gain_08, rel_tol=0.02, abs_tol=0.06),
-    "04.3": Exercise("The error is value1 - 0.5 with value1 uniform on [0, 1): its mean square is a variance.",
+    "04.3": Exercise("Write the error in terms of the first value only. What is the mean square of a variable minus its "
+                     "mean?",
                      lambda: 1 / 12, rel_tol=0.02),
-    "04.4": Exercise("clipnorm rescales each weight tensor's gradient that is longer than the limit down to the limit.",
+    "04.4": Exercise("clipnorm looks at each weight tensor's gradient on its own: what does it do to one longer than the "
+                     "limit, and to its direction?",
                      lambda: 1.0),
     "01.6": Exercise("It still sees every pixel, in an order it never trained on. Which digits look alike upside "
                      "down? Is the result nearer chance (0.1) or the upright accuracy?", _upside_down_row_reader,
@@ -676,27 +677,25 @@ EXERCISES: dict[str, Exercise] = {
     "03.5": Exercise("With two layers for the budget, each must reach further back than section 5's: a wider "
                      "kernel, or a dilation (lesson 02). Lag 8 needs a receptive field of 9; keep padding='causal'.",
                      verify=_parallel_recall_works),
-    "03.4": Exercise("Draw the wavefront: the top layer starts one step after the layer below and finishes one step later.",
+    "03.4": Exercise("Draw the wavefront with the convs in it: when can the conv's step t run, and when, after that, "
+                     "the next recurrent layer's step t?",
                      verify=_runs_like(_stacked_path_reference, _stacked_path_cases())),
-    "04.6": Exercise("What passes the state, and with it the gradient, from step to step without shrinking it? "
-                     "Section 4 trained one cell that solved every length.", verify=_long_adder_works),
+    "04.6": Exercise("What lets the state, and with it the gradient, pass from step to step without shrinking?",
+                     verify=_long_adder_works),
     "04.5": Exercise("Compute the norm with np.linalg.norm; rescale only when it is above max_norm.",
                      verify=_runs_like(lambda g, m: g * min(1.0, m / np.linalg.norm(g)), _clip_cases())),
-    "06.3": Exercise("Count how often each class occurs in y_train; the most frequent one is the guess. How often "
-                     "does it equal a test label?",
-                     verify=_runs_like(lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax())), _label_cases())),
-    "05.1": Exercise("Section 1 writes the new state as a mix of the old state and the candidate, weighted by z. Which "
-                     "of the two does z weigh?",
-                     verify=_gru_update_works),
-    "05.2": Exercise("Write f = sigma(log u) as a fraction in u; then 1 / (1 - f) is short. Where does the median of "
-                     "u lie?", lambda: 51.0, abs_tol=6.0),
-    "05.3": Exercise("Section 7 shows a layer that hides all-zero steps from the layers after it, and a wrapper that "
+    "06.3": Exercise("The guess and the test label are drawn independently. For one class, how likely are both to be "
+                     "it? Then add up over the classes.", verify=_runs_like(_frequency_guess_reference, _label_cases())),
+    "05.1": Exercise("Write f = sigma(log u) as a fraction in u; then 1 / (1 - f) is short. Where does the median of "
+                     "u lie?", lambda: 51.0, abs_tol=10.0),
+    "05.2": Exercise("Section 7 shows a layer that hides all-zero steps from the layers after it, and a wrapper that "
                      "runs a recurrent layer both ways. In which order must they come?", verify=_vowel_reader_works),
     "07.1": Exercise("Apply earlier, then later, to the same h, and write the result as (a number) x h + (a number).",
                      verify=_combine_works),
     "07.2": Exercise("Level k lets each position combine with the one 2**k steps back. After how many levels has the last "
                      "step heard from the first?", lambda: 12),
-    "07.3": Exercise("batch x heads x T x T numbers of 4 bytes each.", lambda: 8 * 2 * 2048 * 2048 * 4 / 1e6,
+    "07.3": Exercise("Count the attention weights: one for every pair of query step and key step, in every head of every "
+                     "sequence of the batch; float32 takes 4 bytes each.", lambda: 8 * 2 * 2048 * 2048 * 4 / 1e6,
                      rel_tol=1e-3),
     "07.4": Exercise("Which outputs may read step 10, and which may not? Nothing before step 10 can see it.",
                      _outputs_moved_by_step_10_of_16),
@@ -708,9 +707,9 @@ EXERCISES: dict[str, Exercise] = {
                      "of section 4 reaches. Which predictions read character 10?",
                      _cnn_predictions_moved_by_character_10),
     "06.4": Exercise("Keep the convolutions; what decides is how the map becomes a vector. A dense layer on the "
-                     "flattened map has one weight per position.", verify=_shift_tolerant_cnn_works),
-    "09.1": Exercise("Build, compile and fit inside distribute.data_parallel(replicas, global_batch), and return the "
-                     "model; fit's batch_size is the whole step's batch, which the engine divides among the devices.",
+                     "flattened map gives every position its own weight.", verify=_shift_tolerant_cnn_works),
+    "09.1": Exercise("Section 2's train shows where the engine's scope goes and what must happen inside it. Is fit's "
+                     "batch_size one device's share of the step, or the whole step's batch?",
                      verify=_data_parallel_training_works),
     "09.3": Exercise("Draw the schedule for 4 micro-batches: every stage idles while the pipeline fills and while "
                      "it drains. Count the idle slots against all of them.",
