@@ -183,8 +183,6 @@ def _pooled_stack_field() -> int:
                             layers.MaxPooling1D(2), layers.Conv1D(4, 3)])
 
 
-
-
 def _doubling_layers_for_field(kernel_size: int, field: int) -> Callable[[], int]:
     """Fewest causal layers with dilations 1, 2, 4, ... whose receptive field reaches ``field``."""
     def count() -> int:
