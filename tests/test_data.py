@@ -345,3 +345,52 @@ def test_shift_images_moves_each_image_whole_and_fills_with_background():
     assert offsets == {(2, 0), (-2, 0), (0, 2), (0, -2)}  # all four directions drawn, 2 pixels each
     np.testing.assert_array_equal(data.shift_images(images, 0), images)
     np.testing.assert_array_equal(moved, data.shift_images(images, 2, seed=0))
+
+
+# ---------------------------------------------------------------- electricity demand and forecast windows
+
+def test_electricity_splits_are_consecutive_weeks_of_the_whole_series():
+    whole = data.load_electricity()
+    assert whole.shape == (12 * 7 * data.ELECTRICITY_STEPS_PER_DAY,) and whole.dtype == np.float32
+    parts = [data.load_electricity(split) for split in ("train", "validation", "test")]
+    assert [len(p) for p in parts] == [8 * 336, 2 * 336, 2 * 336]
+    np.testing.assert_array_equal(np.concatenate(parts), whole)
+    assert whole[:2].tolist() == [22262.0, 21756.0]                 # pmdarima's docstring: load_taylor()[:2]
+    days = whole.reshape(-1, data.ELECTRICITY_STEPS_PER_DAY).mean(axis=1)
+    assert days[5] < days[0] and days[6] < days[0]                    # 5 June 2000 was a Monday: weekends are lower
+
+
+def test_electricity_unknown_split_names_the_choices():
+    with pytest.raises(ValueError, match="split must be one of .*'train'.*'test'"):
+        data.load_electricity("week 13")
+
+
+def test_forecast_windows_read_then_forecast_the_next_values():
+    series = np.arange(10, dtype=np.float32)
+    x, y = data.forecast_windows(series, input_steps=3, horizon=2)
+    assert x.shape == (6, 3, 1) and y.shape == (6, 2) and x.dtype == y.dtype == np.float32
+    assert x[0, :, 0].tolist() == [0, 1, 2] and y[0].tolist() == [3, 4]
+    assert x[-1, :, 0].tolist() == [5, 6, 7] and y[-1].tolist() == [8, 9]
+    x, y = data.forecast_windows(series, 3, 2, stride=5)
+    assert x[:, 0, 0].tolist() == [0, 5] and y[1].tolist() == [8, 9]
+    x, y = data.forecast_windows(series, 8, 2)                           # the window fills the series exactly
+    assert len(x) == 1
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(input_steps=8, horizon=3), "a window of 8 input steps \\+ 3 forecast steps = 11 is longer than the series \\(10"),
+    (dict(input_steps=3, horizon=0), "horizon must be an integer >= 1"),
+    (dict(input_steps=0, horizon=2), "input_steps must be an integer >= 1"),
+    (dict(input_steps=3, horizon=2, stride=0), "stride must be an integer >= 1"),
+    (dict(input_steps=3.0, horizon=2), "input_steps must be an integer"),
+])
+def test_forecast_windows_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        data.forecast_windows(np.arange(10.0), **kwargs)
+
+
+def test_forecast_windows_needs_one_finite_series():
+    with pytest.raises(ValueError, match="series must"):
+        data.forecast_windows(np.zeros((10, 2)), 3, 2)
+    with pytest.raises(ValueError, match="finite numbers only"):
+        data.forecast_windows(np.array([1.0, np.nan, 2, 3, 4]), 2, 1)

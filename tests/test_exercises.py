@@ -134,6 +134,26 @@ def _dilated_stack(h, dilations):
     return models.dilated_causal_cnn(h, dilations=dilations)
 
 
+def _day_window():
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+    return keras, keras.Input(shape=(48, 1))
+
+
+def _yesterday_plus_correction():
+    """10.1's answer: the window's 48 values plus a Dense correction of them."""
+    keras, window = _day_window()
+    values = keras.layers.Flatten()(window)
+    return keras.Model(window, keras.layers.Add()([values, keras.layers.Dense(48)(values)]))
+
+
+def _linear_day_forecaster():
+    """A plausible wrong 10.1: section 3's linear model, which forecasts 0 (the mean) at zero weights."""
+    keras, window = _day_window()
+    return keras.Model(window, keras.layers.Dense(48)(keras.layers.Flatten()(window)))
+
+
 CODE_EXERCISES = {
     # a right answer and a plausible wrong one for every exercise where the learner writes code
     "00.1": (_linear_forecaster, _squashed_forecaster),
@@ -152,6 +172,7 @@ CODE_EXERCISES = {
              lambda n, w: np.tril(np.ones((n, n), bool))),                  # wrong: the whole causal past
     "08.1": (_bag_of_embeddings, _flattened_embeddings),
     "09.2": (lambda k, d: (k - 1) // 2 * sum(d), lambda k, d: (k - 1) * sum(d)),   # wrong: a causal stack's halo
+    "10.1": (_yesterday_plus_correction, _linear_day_forecaster),
 }
 # needs several devices, which only a fresh process can have: tests/test_distribute.py checks a right and a wrong answer
 NEEDS_DEVICES = {"09.1"}
@@ -168,6 +189,8 @@ def test_code_exercises_accept_right_code_and_reject_wrong_code(exercise_id):
 KNOWN_ANSWERS = {
     "08.2": 31,                             # predictions 10..40 read character 10 (field 31)
     "09.3": 3 / 7,                          # (K - 1) / (M + K - 1) idle slots
+    "10.2": 1.0,                            # a day ahead, persistence's last value is same time yesterday's
+    "10.3": 17,                             # field 31 sees 30 steps back: 48 - h > 30 for h = 1..17
     "07.2": 12,
     "07.3": 268.435456,
     "07.4": 6,                              # outputs 10..15 of 16
@@ -276,7 +299,7 @@ def test_expected_answers_do_not_import_through_lambdas():
 
 
 # the exercises whose verify builds or changes a model and trains it (README, "Adding a lesson", rule 4)
-BUILD_AND_TRAIN = {"00.1", "01.5", "02.5", "03.5", "04.6", "05.2", "06.4", "07.5", "08.1", "09.1"}
+BUILD_AND_TRAIN = {"00.1", "01.5", "02.5", "03.5", "04.6", "05.2", "06.4", "07.5", "08.1", "09.1", "10.1"}
 
 
 def test_every_lesson_has_a_build_and_train_and_a_predict_then_run_exercise():

@@ -56,3 +56,18 @@ def test_not_a_debian_package_or_idx_file(tmp_path):
         extract_data.deb_files(path)
     with pytest.raises(ValueError, match="not an unsigned-byte IDX file"):
         extract_data.read_idx(gzip.compress(b"\x00\x00\x0d\x01"))
+
+
+def test_literal_series_are_read_without_running_the_source():
+    source = ("import numpy as np\n\ndef load_taylor(as_series=False):\n    rslt = np.array([\n        3, 1,\n"
+              "        4.0]).astype(float)\n    raise SystemExit('never run')\n")
+    np.testing.assert_array_equal(extract_data.read_literal_series(source, "load_taylor"), [3, 1, 4])
+    with pytest.raises(ValueError, match="no function load_lynx"):
+        extract_data.read_literal_series(source, "load_lynx")
+    with pytest.raises(ValueError, match="holds no np.array"):
+        extract_data.read_literal_series("def load_taylor():\n    return []\n", "load_taylor")
+
+
+def test_the_pmdarima_wheel_is_checksummed():
+    wheel = next(name for name in extract_data.SDIST_SHA256 if name.startswith("pmdarima-2.1.1-"))
+    assert wheel.endswith(".whl") and len(extract_data.SDIST_SHA256[wheel]) == 64

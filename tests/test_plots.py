@@ -163,3 +163,27 @@ def test_plot_series_by_class_draws_a_mean_per_class():
 def test_plot_series_by_class_rejects_what_it_cannot_draw(x, y, message):
     with pytest.raises(ValueError, match=message):
         plots.plot_series_by_class(x, np.array(y), ["a", "b"])
+
+
+def test_plot_error_by_horizon_draws_each_models_mean_and_the_baselines():
+    errors = {"CNN": np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]), "GRU fed back": np.ones((2, 3))}
+    fig = plots.plot_error_by_horizon(errors, {"persistence": np.array([2.0, 4.0, 6.0])}, step=0.5, xlabel="hours ahead")
+    ax = fig.axes[0]
+    means = {line.get_label(): line.get_ydata() for line in ax.get_lines()}
+    np.testing.assert_allclose(means["CNN (mean of 2 seeds)"], [2.0, 3.0, 4.0])
+    np.testing.assert_allclose(means["persistence"], [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(ax.get_lines()[0].get_xdata(), [0.5, 1.0, 1.5])
+    assert ax.get_lines()[1].get_color() == plots.color_for("GRU fed back") != plots.color_for("GRU")
+    assert ax.get_xlabel() == "hours ahead" and ax.get_title()
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("errors, baselines, message", [
+    ({}, None, "errors must be a non-empty"),
+    ({"CNN": np.ones(3)}, None, "errors\\['CNN'\\] must have shape 2-D"),
+    ({"CNN": np.ones((2, 3)), "GRU": np.ones((2, 4))}, None, "'GRU' has 4 horizons, the first model 3"),
+    ({"CNN": np.ones((2, 3))}, {"persistence": np.ones(2)}, "'persistence' has 2 horizons"),
+])
+def test_plot_error_by_horizon_rejects_what_it_cannot_draw(errors, baselines, message):
+    with pytest.raises(ValueError, match=message):
+        plots.plot_error_by_horizon(errors, baselines)

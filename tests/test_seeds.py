@@ -169,6 +169,44 @@ def test_paired_verdict_rejects_bad_input():
         training.paired_verdict(a[0], a[0])
 
 
+def test_paired_error_verdict_names_the_forecaster_that_errs_less_as_a_fraction_of_the_other():
+    rng = np.random.default_rng(0)
+    base = rng.gamma(2.0, 500.0, size=(3, 480))                     # per-window errors, MW
+    verdict = training.paired_error_verdict(0.8 * base, base, names=("CNN", "GRU"), block=48)
+    assert verdict.winner == "CNN" and verdict.gap == pytest.approx(0.2) and 0 < verdict.low < 0.2 < verdict.high
+    assert training.paired_error_verdict(base, 0.8 * base, names=("CNN", "GRU"), block=48).winner == "GRU"
+    tie = training.paired_error_verdict(base * 1.01, base, margin=0.05, block=48)
+    assert tie.winner == "tie" and -0.05 < tie.low <= tie.high < 0.05
+
+
+def test_paired_error_verdict_blocks_widen_the_interval_for_overlapping_windows():
+    """Errors that drift slowly (as overlapping windows' do) are not 480 independent examples: drawing
+    days of 48 windows gives the wider, honest interval, and here turns a 'winner' into 'undecided'."""
+    rng = np.random.default_rng(1)
+    days = np.repeat(rng.normal(0, 0.3, size=(1, 10)), 48, axis=1)      # the same gap for a whole day
+    a, b = np.ones((3, 480)) + 0.05 + days, np.ones((3, 480)) + 0.05
+    loose = training.paired_error_verdict(a.clip(0), b, margin=0.01)
+    honest = training.paired_error_verdict(a.clip(0), b, margin=0.01, block=48)
+    assert honest.high - honest.low > 3 * (loose.high - loose.low)
+    assert loose.winner != "undecided" and honest.winner == "undecided"
+
+
+def test_paired_error_verdict_rejects_bad_input():
+    e = np.ones((3, 100))
+    with pytest.raises(ValueError, match="same \\(seeds, windows\\) shape"):
+        training.paired_error_verdict(e, e[:, :50])
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        training.paired_error_verdict(e[:1], e[:1])
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        training.paired_error_verdict(-e, e)
+    with pytest.raises(ValueError, match="block must be an integer from 1 to 50"):
+        training.paired_error_verdict(e, e, block=60)
+    with pytest.raises(ValueError, match="errors_b are all 0"):
+        training.paired_error_verdict(e, 0 * e)
+    with pytest.raises(ValueError, match="margin must lie strictly between 0 and 1"):
+        training.paired_error_verdict(e, e, margin=1.5)
+
+
 def test_seed_correct_marks_each_example_and_seed_accuracies_average_it():
     probabilities = [np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), np.array([[0.1, 0.9], [0.3, 0.7], [0.5, 0.4]])]
     labels = np.array([0, 1, 1])

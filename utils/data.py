@@ -338,6 +338,51 @@ def shift_images(images, pixels: int, seed: int = 0) -> np.ndarray:
     return np.stack([image[r:r + height, c:c + width] for image, (r, c) in zip(padded, starts)])
 
 
+ELECTRICITY_STEPS_PER_DAY = 48
+"""Half-hours per day in :func:`load_electricity`: the daily cycle of the demand series."""
+
+ELECTRICITY_SPLITS = {"train": (0, 8), "validation": (8, 10), "test": (10, 12), "all": (0, 12)}
+"""Which weeks (from, to) each split of :func:`load_electricity` holds: in time order, never shuffled."""
+
+
+def load_electricity(split: str = "all") -> np.ndarray:
+    """Half-hourly electricity demand in England and Wales, 5 June to 27 August 2000, in megawatts.
+
+    Taylor (2003)'s twelve weeks (4,032 half hours, Monday 00:00 first), shipped from pmdarima's copy
+    (``data/README.md``). ``split`` is ``"train"`` (weeks 1-8), ``"validation"`` (weeks 9-10),
+    ``"test"`` (weeks 11-12) or ``"all"``: consecutive stretches in time order, so a model is scored
+    on weeks it never saw, later than every week it trained on. Returns a float32 array.
+    """
+    split = validate.one_of("split", split, tuple(ELECTRICITY_SPLITS))
+    first, last = ELECTRICITY_SPLITS[split]
+    week = 7 * ELECTRICITY_STEPS_PER_DAY
+    return _load_npz("electricity_demand")["demand"][first * week:last * week].astype(np.float32)
+
+
+def forecast_windows(series, input_steps: int, horizon: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a series into (what the model reads, what it must forecast) pairs.
+
+    Window i reads ``series[s:s + input_steps]`` and must forecast the next ``horizon`` values,
+    ``series[s + input_steps:s + input_steps + horizon]``, for starts ``s = 0, stride, 2 * stride, ...``
+    as long as the whole window fits. Returns ``x`` of shape ``(n, input_steps, 1)`` and ``y`` of
+    shape ``(n, horizon)``, float32; consecutive windows overlap unless ``stride`` is at least
+    ``input_steps + horizon``.
+    """
+    series = validate.array("series", series, ndim=1)
+    if not np.isfinite(series).all():
+        raise ValueError("series must hold finite numbers only (no NaN or inf)")
+    input_steps = validate.integer("input_steps", input_steps, minimum=1)
+    horizon = validate.integer("horizon", horizon, minimum=1)
+    stride = validate.integer("stride", stride, minimum=1)
+    span = input_steps + horizon
+    if span > len(series):
+        raise ValueError(f"a window of {input_steps} input steps + {horizon} forecast steps = {span} is longer "
+                         f"than the series ({len(series)} values)")
+    starts = np.arange(0, len(series) - span + 1, stride)
+    windows = np.stack([series[s:s + span] for s in starts]).astype(np.float32)
+    return windows[:, :input_steps, None], windows[:, input_steps:]
+
+
 def validation_split(x, y, fraction: float = 0.15, seed: int = 0):
     """Hold out a shuffled, class-stratified validation set: ``(x_fit, y_fit, x_val, y_val)``.
 

@@ -495,6 +495,56 @@ def _shift_tolerant_cnn_works(build) -> bool:
         return False
 
 
+def _electricity_windows(split: str):
+    """Lesson 10's windows: one day read, the next day forecast, standardised with the training weeks."""
+    from utils import data
+
+    train = data.load_electricity("train")
+    mean, scale = float(train.mean()), float(train.std())
+    x, y = data.forecast_windows((data.load_electricity(split) - mean) / scale, data.ELECTRICITY_STEPS_PER_DAY,
+                                 data.ELECTRICITY_STEPS_PER_DAY)
+    return x, y, scale
+
+
+def _yesterday_plus_correction_works(build) -> bool:
+    """The learner's ``build()``: a (48, 1) -> 48 model that, with every weight at zero, forecasts exactly the values it
+    reads (same time yesterday), and after 10 epochs (Adam, cosine from 0.1) errs at least 5% less than same time yesterday on lesson
+    10's validation weeks."""
+    from utils.runtime import import_keras, seed_everything
+    from utils.training import steps_per_execution
+
+    keras = import_keras()
+    x, y, scale = _electricity_windows("train")
+    x_val, y_val, _ = _electricity_windows("validation")
+    try:
+        seed_everything(0)
+        model = build()
+        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, y.shape[1]):
+            return False
+        start = model.get_weights()
+        model.set_weights([np.zeros_like(w) for w in start])
+        if not np.allclose(model.predict(x_val[:64], verbose=0), x_val[:64, :, 0], atol=1e-5):
+            return False                                        # at zero weights it is not same time yesterday
+        model.set_weights(start)
+        decay = keras.optimizers.schedules.CosineDecay(0.1, 10 * -(-len(x) // 64))     # lesson 10's schedule
+        model.compile(optimizer=keras.optimizers.Adam(decay), loss="mse", steps_per_execution=steps_per_execution())
+        model.fit(x, y, epochs=10, batch_size=64, verbose=0)
+        mae = float(np.abs(model.predict(x_val, batch_size=512, verbose=0) - y_val).mean()) * scale
+        yesterday = float(np.abs(x_val[:, :, 0] - y_val).mean()) * scale
+        print(f"[10.1] validation MAE {mae:.0f} MW, same time yesterday {yesterday:.0f} MW ({mae / yesterday:.2f} of it)")
+        return mae < 0.95 * yesterday
+    except Exception:
+        return False
+
+
+def _horizons_without_yesterday(dilations=(1, 2, 4, 8)) -> int:
+    """How many of a day's 48 horizons a causal kernel-3 stack with ``dilations`` cannot see yesterday's value for."""
+    from utils.data import ELECTRICITY_STEPS_PER_DAY as day
+
+    field = 1 + 2 * sum(dilations)
+    return sum(day - h > field - 1 for h in range(1, day + 1))
+
+
 def _data_parallel_training_works(train) -> bool:
     """The learner's ``train(build, start, x, y, replicas, global_batch)`` on an LSTM, on 2 and on every device
     there is (up to 4): the model it returns must have been built on that many devices, and its weights must
@@ -714,6 +764,13 @@ EXERCISES: dict[str, Exercise] = {
                      _pipeline_idle_4_by_4, abs_tol=0.02),
     "09.2": Exercise("With padding='same' a kernel is centred on its step: how many steps does one layer read on each "
                      "side? Layers stack as in a causal stack.", verify=_two_sided_halo_works),
+    "10.1": Exercise("keras.layers.Add() adds two tensors of the same shape; Flatten turns the (48, 1) window into its "
+                     "48 values. What does a Dense layer output when its kernel and bias are zero?",
+                     verify=_yesterday_plus_correction_works),
+    "10.2": Exercise("Forty-eight half hours ahead is the same half hour as the last value read, one day later. Which "
+                     "value does each forecast give for it?", lambda: 1.0, abs_tol=0.02),
+    "10.3": Exercise("The target h steps ahead was seen DAY - h steps before the window's end; the last step sees "
+                     "field - 1 steps back. Count the h for which DAY - h is larger.", _horizons_without_yesterday),
     "06.1": Exercise("A bounded but long per-step context that should parallelise over time: think receptive fields.",
                      lambda: "TCN"),
     "06.2": Exercise("A masked step leaves the GRU's state as it was. What is the state when the first real frame "

@@ -3,7 +3,8 @@
 Introduced in lesson 00: training curves (:func:`plot_history`), grids of images or
 feature maps (:func:`plot_image_grid`), a confusion matrix (:func:`plot_confusion`), series of each class
 (:func:`plot_series_by_class`), a heat map of a quantity over time steps
-(:func:`plot_sequence_heatmap`) and a comparison chart (:func:`plot_comparison`).
+(:func:`plot_sequence_heatmap`), a comparison chart (:func:`plot_comparison`) and forecast error against
+horizon (:func:`plot_error_by_horizon`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ MODEL_COLORS = {
     "mingru": "#8c564b",
     "attention": "#e377c2",
     "chrono": "#bcbd22",
+    "fedback": "#ff9896",            # lesson 10's one-step GRU fed its own forecasts (before "gru")
+    "linear": "#98df8a",
     "lstm": "#2ca02c",
     "gru": "#9467bd",
     "simplernn": "#d62728",
@@ -443,4 +446,39 @@ def plot_seed_accuracies(results: Mapping[str, Mapping[str, np.ndarray]], baseli
         ax.set_ylim(*ylim)
     ax.legend(loc="lower right")
     fig.tight_layout()
+    return fig
+
+
+def plot_error_by_horizon(errors: Mapping[str, np.ndarray], baselines: Mapping[str, np.ndarray] | None = None,
+                          ax=None, title: str = "Forecast error against horizon", ylabel: str = "mean absolute error",
+                          xlabel: str = "steps ahead", step: float = 1.0):
+    """One line per model (the mean over seeds) in a band from its best to its worst seed, and dashed baselines.
+
+    ``errors`` maps a model to a ``(seeds, horizon)`` array: each seed's error at 1, 2, ... steps
+    ahead; ``baselines`` maps a forecast that needs no training (persistence, last season) to its
+    ``(horizon,)`` errors. ``step`` converts steps to the x axis' unit (0.5 for hours of half-hourly
+    data). Pass ``ax`` to draw into one panel of a larger figure; the Figure is returned either way.
+    """
+    if not isinstance(errors, Mapping) or not errors:
+        raise ValueError("errors must be a non-empty {model: (seeds, horizon) array} mapping")
+    arrays = {name: validate.array(f"errors[{name!r}]", values, ndim=2) for name, values in errors.items()}
+    horizon = next(iter(arrays.values())).shape[1]
+    lines = {name: validate.array(f"baselines[{name!r}]", values, ndim=1) for name, values in (baselines or {}).items()}
+    for name, values in [*arrays.items(), *lines.items()]:
+        if values.shape[-1] != horizon:
+            raise ValueError(f"{name!r} has {values.shape[-1]} horizons, the first model {horizon}: all must match")
+    step = validate.number("step", step, minimum=0, strict=True)
+    if ax is None:
+        fig, ax = plt.subplots()
+    else:
+        fig = ax.figure
+    ahead = np.arange(1, horizon + 1) * step
+    for i, (name, values) in enumerate(arrays.items()):
+        color = color_for(name, i)
+        ax.fill_between(ahead, values.min(axis=0), values.max(axis=0), color=color, alpha=0.25, linewidth=0)
+        ax.plot(ahead, values.mean(axis=0), color=color, linewidth=2, label=f"{name} (mean of {len(values)} seeds)")
+    for j, (name, values) in enumerate(lines.items()):
+        ax.plot(ahead, values, color="black", linestyle=["--", ":", "-."][j % 3], linewidth=1.2, label=name)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize=8)
     return fig

@@ -491,20 +491,76 @@ def paired_verdict(correct_a, correct_b, names=("A", "B"), margin: float = 0.01,
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
     resamples = validate.integer("resamples", resamples, minimum=100)
     difference = a.astype(float) - b.astype(float)                        # +1 only a right, -1 only b right
+    low, high = _paired_interval(difference, confidence, resamples, seed)
+    return _decide(names[0], names[1], float(difference.mean()), low, high, float(margin), float(confidence))
+
+
+def _paired_interval(difference, confidence: float, resamples: int, seed: int, block: int = 1) -> tuple[float, float]:
+    """The bootstrap interval of the mean of ``difference`` (seeds, examples): seeds and examples are drawn with
+    replacement, the examples in runs of ``block`` consecutive ones (for overlapping forecast windows)."""
     seeds, examples = difference.shape
     rng = np.random.default_rng(seed)
+    starts = np.arange(0, examples, block)
     gaps = np.empty(resamples)
     for r in range(resamples):
         by_example = difference[rng.integers(0, seeds, seeds)].mean(axis=0)
-        gaps[r] = by_example[rng.integers(0, examples, examples)].mean()
-    low, high = (float(q) for q in np.quantile(gaps, [(1 - confidence) / 2, (1 + confidence) / 2]))
+        if block == 1:
+            gaps[r] = by_example[rng.integers(0, examples, examples)].mean()
+        else:
+            sums = np.add.reduceat(by_example, starts)
+            sizes = np.diff(np.append(starts, examples))
+            picked = rng.integers(0, len(starts), len(starts))
+            gaps[r] = sums[picked].sum() / sizes[picked].sum()
+    low, high = np.quantile(gaps, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return float(low), float(high)
+
+
+def _decide(first: str, second: str, gap: float, low: float, high: float, margin: float, confidence: float) -> Verdict:
+    """The verdict rule: a tie when the interval lies inside ±margin (checked first), else the side the whole
+    interval favours (a positive gap favours ``first``), else undecided."""
     if -margin < low and high < margin:          # equivalence first: a gap inside the margin is a tie
         winner = "tie"
     elif low > 0 or high < 0:
-        winner = names[0] if low > 0 else names[1]
+        winner = first if low > 0 else second
     else:
         winner = "undecided"
-    return Verdict(winner, float(difference.mean()), low, high, float(margin), float(confidence))
+    return Verdict(winner, gap, low, high, margin, confidence)
+
+
+def paired_error_verdict(errors_a, errors_b, names=("A", "B"), margin: float = 0.05, block: int = 1,
+                         confidence: float = 0.95, resamples: int = 2000, seed: int = 0) -> Verdict:
+    """Which of two forecasters errs less on the same test windows: :func:`paired_verdict`'s rule for errors.
+
+    ``errors_a`` and ``errors_b`` are ``(seeds, windows)`` non-negative errors (e.g. each seed's mean
+    absolute error on each test window), the same windows in the same order, row i of both the same
+    seed. The gap is B's mean error minus A's, as a fraction of B's mean error (+0.10: A errs 10% less),
+    with a paired bootstrap interval that draws seeds and windows alike for both; windows are drawn in
+    runs of ``block`` consecutive ones, because overlapping windows share most of their values and are
+    not independent examples (a day of half-hourly windows: ``block=48``). ``"tie"`` when the interval
+    lies inside ``±margin``, else the model the whole interval favours, else ``"undecided"``.
+    """
+    a = validate.array("errors_a", errors_a, ndim=2)
+    b = validate.array("errors_b", errors_b, ndim=2)
+    if a.shape != b.shape:
+        raise ValueError(f"errors_a and errors_b must have the same (seeds, windows) shape, got {a.shape} and {b.shape}")
+    if a.shape[0] < 2 or a.shape[1] < 2:
+        raise ValueError(f"paired_error_verdict needs at least 2 seeds and 2 test windows, got {a.shape[0]} and {a.shape[1]}")
+    if not (np.isfinite(a).all() and np.isfinite(b).all() and (a >= 0).all() and (b >= 0).all()):
+        raise ValueError("errors_a and errors_b must be finite and non-negative (absolute or squared errors)")
+    if len(names) != 2 or not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"names must be two non-empty strings, got {names!r}")
+    if not 0 < float(margin) < 1:
+        raise ValueError(f"margin must lie strictly between 0 and 1 (a fraction of B's error), got {margin!r}")
+    if not 0 < float(confidence) < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    block = validate.integer("block", block, minimum=1, maximum=a.shape[1] // 2)
+    resamples = validate.integer("resamples", resamples, minimum=100)
+    scale = float(b.mean())
+    if scale == 0:
+        raise ValueError("errors_b are all 0: a gap relative to B's error is undefined")
+    difference = (b.astype(float) - a.astype(float)) / scale               # > 0 where A errs less
+    low, high = _paired_interval(difference, confidence, resamples, seed, block)
+    return _decide(names[0], names[1], float(difference.mean()), low, high, float(margin), float(confidence))
 
 
 def fit_logging_gradients(model, x, y, *, batch_size: int = 32, epochs: int = 1, loss: str = "mse") -> dict:
