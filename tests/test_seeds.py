@@ -37,6 +37,28 @@ def test_branches_start_from_each_seeds_weights_and_train_independently():
     assert not np.allclose(runs.models[3].get_weights()[0], runs.models[7].get_weights()[0])
 
 
+def test_per_seed_data_order_gives_each_seed_its_own_permutation_of_the_data():
+    x, y = data()
+    settings = {"epochs": 2, "learning_rate": 1e-2, "batch_size": 32, "loss": "mse", "progress_every": 0}
+    runs = training.fit_seeds(small_regressor, (3, 7), x, y, data_order="per seed", validation_data=(x[:16], y[:16]),
+                              **settings)
+    for seed in (3, 7):
+        order = np.random.default_rng(seed).permutation(len(x))
+        seed_everything(seed)
+        alone = small_regressor()
+        alone.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+        seed_everything(3)                                   # fit_seeds shuffles the stacked rows with the first seed
+        alone.fit(x[order], y[order], epochs=2, batch_size=32, verbose=0)
+        for mine, theirs in zip(runs.models[seed].get_weights(), alone.get_weights()):
+            np.testing.assert_allclose(mine, theirs, atol=1e-4)
+    validation_mse = [np.mean((runs.models[s].predict(x[:16], verbose=0) - y[:16]) ** 2) for s in (3, 7)]
+    np.testing.assert_allclose(runs.final("val_loss"), validation_mse, rtol=1e-4)
+    shared = training.fit_seeds(small_regressor, (3, 7), x, y, **settings)
+    np.testing.assert_allclose(shared.models[3].get_weights()[0], training.fit_seeds(
+        small_regressor, (3, 7), x, y, data_order="shared", **settings).models[3].get_weights()[0])
+    assert not np.allclose(shared.models[7].get_weights()[0], runs.models[7].get_weights()[0])
+
+
 def test_several_models_train_in_one_call_with_validation_and_early_stop(capsys):
     x, y = data()
     labels = (y[:, 0] > 0).astype("int32")
@@ -86,6 +108,7 @@ def test_seed_runs_reporting():
     ({"stop_at": 0.9}, "metrics is empty"),
     ({"epochs": 0}, "epochs must be an integer >= 1"),
     ({"optimizer": "rmsprop"}, "optimizer must be one of 'adam', 'sgd'"),
+    ({"data_order": "random"}, "data_order must be one of 'shared', 'per seed'"),
 ])
 def test_fit_seeds_bad_calls(kwargs, message):
     x, y = data(8)

@@ -290,7 +290,8 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
               batch_size: int = 32, loss: str = "sparse_categorical_crossentropy", metrics=(),
               validation_data=None, clipnorm: float | None = None, stop_at: float | None = None,
               progress_every: int | None = None, base_rate: float = 1e-3, sample_weight=None,
-              steps_per_epoch: int | None = None, validation_freq: int = 1, optimizer: str = "adam"):
+              steps_per_epoch: int | None = None, validation_freq: int = 1, optimizer: str = "adam",
+              data_order: str = "shared"):
     """Train one model per seed as independent branches of one Keras model, in one ``fit`` call.
 
     ``build()`` returns a fresh single-input Keras model; it is called once per seed right
@@ -298,8 +299,8 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     the weights a separate run with that seed would get. The joint loss is the sum of the
     branches' losses; no weight is shared and Adam's clipping (``clipnorm``) acts per
     variable, so each branch receives exactly the updates it would alone. The branches see
-    the batches in the same order. This pays Keras' per-model overhead once instead of once
-    per seed. ``stop_at`` ends training once every branch's first metric has reached it.
+    the batches in the same order, unless ``data_order="per seed"`` (below). This pays Keras'
+    per-model overhead once instead of once per seed. ``stop_at`` ends training once every branch's first metric has reached it.
 
     ``build`` may also be a dict ``{model name: build function}``: every model and seed then
     trains in the same ``fit`` call (same data, same updates) and a dict of
@@ -322,6 +323,14 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     ``optimizer`` is ``"adam"`` (the default) or ``"sgd"``: SGD with momentum 0.9, the optimizer the
     large-batch rules of Goyal et al. 2017 were stated for. Both act per variable, so each branch is
     still trained as it would be alone.
+
+    ``data_order="per seed"`` gives every seed its own order of the examples, so that seeds vary the
+    data order as well as the initial weights, and a spread over seeds includes both: each seed reads
+    ``x`` permuted by ``numpy.random.default_rng(seed)``, and row i of every batch holds a different
+    example for each seed (the joint model's input stacks one permuted copy of ``x`` per seed, so it
+    takes that many times the memory). Models of one seed still read the same batches, so two models
+    compared seed by seed differ only in themselves. With ``steps_per_epoch`` the permutation is of
+    the whole stream ``x``. The default ``"shared"`` gives every seed the same batches.
     """
     from utils import runtime
 
@@ -344,6 +353,7 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
                              f"{epochs * steps_per_epoch * batch_size} examples, x has {len(x)}")
     validation_freq = validate.integer("validation_freq", validation_freq, minimum=1)
     optimizer = validate.one_of("optimizer", optimizer, ("adam", "sgd"))
+    data_order = validate.one_of("data_order", data_order, ("shared", "per seed"))
     if epochs % validation_freq:
         raise ValueError(f"epochs ({epochs}) must be a multiple of validation_freq ({validation_freq}), "
                          "so that the last epoch is validated")
@@ -377,9 +387,15 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
             models[model_name, seed] = model
             branch[model_name, seed] = f"b{len(branch)}"
     inputs = _input_like(models[next(iter(models))])
+    orders = None
+    if data_order == "per seed":          # one permuted copy of x per seed, side by side: (n, seeds, ...)
+        orders = {seed: np.random.default_rng(seed).permutation(len(x)) for seed in seeds}
+        x = np.stack([np.asarray(x)[orders[seed]] for seed in seeds], axis=1)
+        inputs = keras.Input(shape=(len(seeds), *inputs.shape[1:]), dtype=inputs.dtype)
     # each output is named after its branch, so dict losses and metrics match it on every Keras 3 version
-    joint = keras.Model(inputs, {branch[k]: keras.layers.Identity(name=branch[k])(m(inputs)) for k, m in models.items()},
-                        name=re.sub(r"\W+", "_", name))
+    joint = keras.Model(inputs, {branch[k]: keras.layers.Identity(name=branch[k])(
+                                     m(inputs if orders is None else inputs[:, seeds.index(k[1])]))
+                                 for k, m in models.items()}, name=re.sub(r"\W+", "_", name))
     joint.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm) if optimizer == "adam"
                   else keras.optimizers.SGD(learning_rate, momentum=0.9, clipnorm=clipnorm),
                   loss={b: loss for b in branch.values()},
@@ -398,10 +414,15 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
             raise ValueError("validation_data must be (x, y) or (x, y, sample weights)")
         x_val, y_val, *w_val = validation_data
         validate.same_length("validation x", x_val, "validation y", y_val)
+        if orders is not None:           # every seed scores the same validation examples
+            x_val = np.repeat(np.asarray(x_val)[:, None], len(seeds), axis=1)
         validation = (x_val, {b: y_val for b in branch.values()}, *({b: w_val[0] for b in branch.values()} for _ in w_val))
     start = time.perf_counter()
-    weights = None if sample_weight is None else {b: sample_weight for b in branch.values()}
-    targets = {b: y for b in branch.values()}
+
+    def seed_view(values, seed):        # y or the weights, in the order seed's branches read x
+        return values if orders is None else np.asarray(values)[orders[seed]]
+    weights = None if sample_weight is None else {b: seed_view(sample_weight, k[1]) for k, b in branch.items()}
+    targets = {b: seed_view(y, k[1]) for k, b in branch.items()}
     build_for_fit(joint, x, targets, weights)
     fitted = joint.fit(x, targets, sample_weight=weights, epochs=epochs, batch_size=batch_size,
                        steps_per_epoch=steps_per_epoch, validation_data=validation, validation_freq=validation_freq,
@@ -472,8 +493,9 @@ def paired_verdict(correct_a, correct_b, names=("A", "B"), margin: float = 0.01,
     model the whole interval favours; else ``"undecided"`` (too few examples or seeds to tell).
 
     Caveats: with three seeds the seed draw takes few distinct values and shrinks the spread over
-    seeds by about (seeds - 1) / seeds; and seeds trained by ``fit_seeds`` share the batch order,
-    so the spread is that of the initial weights only.
+    seeds by about (seeds - 1) / seeds; and seeds trained by ``fit_seeds`` with its default
+    ``data_order="shared"`` share the batch order, so their spread is that of the initial weights only
+    (``data_order="per seed"``, which the verdicts of lessons 01, 06 and 08 use, varies both).
     """
     a = validate.array("correct_a", correct_a, ndim=2)
     b = validate.array("correct_b", correct_b, ndim=2)
