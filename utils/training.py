@@ -300,7 +300,8 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     branches' losses; no weight is shared and Adam's clipping (``clipnorm``) acts per
     variable, so each branch receives exactly the updates it would alone. The branches see
     the batches in the same order, unless ``data_order="per seed"`` (below). This pays Keras'
-    per-model overhead once instead of once per seed. ``stop_at`` ends training once every branch's first metric has reached it.
+    per-model overhead once instead of once per seed. ``stop_at`` ends training once every
+    branch's first metric has reached it.
 
     ``build`` may also be a dict ``{model name: build function}``: every model and seed then
     trains in the same ``fit`` call (same data, same updates) and a dict of
