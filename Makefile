@@ -65,14 +65,14 @@ endif
 # The lessons whose code takes a different path on each backend: lesson 03's benchmark places and
 # times models per device, 04 and 05 take gradients through time (utils.gradients), 04 and 07 run
 # custom layers and the scan written in keras.ops, 08 runs 07's layers on text, and 09 distributes
-# with each backend's own engine (tf.distribute, keras.distribution). Lesson 06
+# with each backend's own engine (tf.distribute, keras.distribution). Lesson 07
 # times models with the same utils.bench functions that 03 and 07 run, so it adds no code path.
 # CI runs these, with every
 # unit test, on JAX after the whole suite on TensorFlow; `make test BACKEND=jax` runs every lesson
 # there. tests/test_ci.py keeps the list complete.
 BACKEND_LESSONS := notebooks/03_parallelization.ipynb notebooks/04_vanishing_gradients.ipynb \
-	notebooks/05_lstm_and_gru.ipynb notebooks/07_beyond_the_tradeoff.ipynb notebooks/08_text.ipynb \
-	notebooks/09_many_devices.ipynb
+	notebooks/05_lstm_and_gru.ipynb notebooks/08_beyond_the_tradeoff.ipynb notebooks/09_text.ipynb \
+	notebooks/10_many_devices.ipynb
 test-backend: $(STAMP) $(BACKEND_STAMP)
 ifneq ($(strip $(PYTEST_ARGS)),)
 	$(RUN)$(PYTEST) tests $(BACKEND_LESSONS) $(PYTEST_ARGS)

@@ -45,17 +45,20 @@ LESSONS = (
     Lesson("04", "04_vanishing_gradients", "Vanishing gradients",
            "gradients through a simple RNN shrink geometrically with distance; exploding gradients and clipping"),
     Lesson("05", "05_lstm_and_gru", "LSTM and GRU", "gates keep the gradient path open; how fast gated cells and a dilated CNN learn long lags"),
-    Lesson("06", "06_choosing_an_architecture", "Choosing an architecture",
-           "28x28 images and real series side by side, what pooling buys when images move, and the comparison table "
-           "rebuilt from measurements"),
-    Lesson("07", "07_beyond_the_tradeoff", "Beyond the trade-off",
+    Lesson("06", "06_images_at_scale", "Images at scale",
+           "Fashion-MNIST's 28x28 images: CNN vs row-reading GRU vs hybrid at fair budgets, and what weight sharing and "
+           "pooling buy when the images move"),
+    Lesson("07", "07_choosing_an_architecture", "Choosing an architecture",
+           "real series side by side (UCR benchmarks, variable-length utterances) with fair budgets, the comparison "
+           "table rebuilt from measurements, and a decision guide"),
+    Lesson("08", "08_beyond_the_tradeoff", "Beyond the trade-off",
            "minGRU trains as a parallel scan (log T depth), attention in one step at T² cost: measured against GRU and CNN"),
-    Lesson("08", "08_text", "Text",
+    Lesson("09", "09_text", "Text",
            "sentiment and character-level language models: bag of n-grams, text CNN, GRU and attention on real text"),
-    Lesson("09", "09_many_devices", "Many devices",
+    Lesson("10", "10_many_devices", "Many devices",
            "data parallelism gives the same answer for both; one sequence splits over devices with a halo for a "
            "convolution, a chain of hand-offs for a recurrence, a scan of carries for minGRU; pipeline bubbles"),
-    Lesson("10", "10_forecasting", "Forecasting",
+    Lesson("11", "11_forecasting", "Forecasting",
            "a day ahead on real electricity demand: baselines, linear, dilated CNN and GRU forecasters, error by "
            "horizon, and how a one-step GRU's errors compound when fed its own forecasts"),
 )

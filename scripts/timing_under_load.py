@@ -2,9 +2,9 @@
 
     python scripts/timing_under_load.py --runs 20 --load "python -m course.build --only 02 --out /tmp/load"
 
-The checks are the ones lessons 03, 06 and 07 assert, computed the same way (the interleaved grid of
+The checks are the ones lessons 03, 07 and 08 assert, computed the same way (the interleaved grid of
 ``bench.benchmark``, the slope fit, ``bench.utilisation``, the LSTM/Conv1D step at T = 256,
-``bench.streaming_latency`` and lesson 07's growth exponents); lesson 03's time-to-result race is run
+``bench.streaming_latency`` and lesson 08's growth exponents); lesson 03's time-to-result race is run
 by executing that cell's logic in ``time_to_result``. ``--checks`` picks groups. The
 load command is restarted whenever it ends, so the machine stays busy for the whole run. Prints
 one line per run and a summary; exits 1 if any check failed in any run.

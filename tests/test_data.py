@@ -252,7 +252,7 @@ def test_delayed_recall_rejects_a_lag_as_long_as_the_sequence():
         data.delayed_recall(3, 10, (2, 10))
 
 
-# --------------------------------------------------------------------------- text (lesson 08)
+# --------------------------------------------------------------------------- text (lesson 09)
 
 
 def test_movie_snippets_split_is_stratified_disjoint_and_fixed():

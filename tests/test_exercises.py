@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Worked out by hand (or, for 00.2, read off the data files), independently of the
 # functions in utils.exercises that compute the expected answers.
 def _bag_of_embeddings(vocab_size, length):
-    """08.1's answer: a masked average of embeddings (order-free by construction)."""
+    """09.1's answer: a masked average of embeddings (order-free by construction)."""
     from utils.runtime import import_keras
 
     keras = import_keras()
@@ -46,14 +46,31 @@ def _image_model(head):
 
 
 def _global_pooling_cnn():
-    """06.4's answer: a third convolution, then global max pooling."""
+    """06.1's answer: a third convolution, then global max pooling."""
     return _image_model(lambda keras, h: keras.layers.GlobalMaxPooling2D()(
         keras.layers.Conv2D(64, 3, padding="same", activation="relu")(h)))
 
 
 def _flattening_cnn():
-    """A plausible wrong 06.4: section 1's CNN, whose dense layer has one weight per position of the map."""
+    """A plausible wrong 06.1: section 1's CNN, whose dense layer has one weight per position of the map."""
     return _image_model(lambda keras, h: keras.layers.Flatten()(h))
+
+
+def _series_fcn(filters):
+    """A three-block FCN for (150, 1) series with ``filters`` per block: 07.4's answer when small."""
+    from utils.runtime import import_keras
+
+    keras = import_keras()
+
+    def build(shape, num_classes):
+        series = keras.Input(shape=shape)
+        h = series
+        for width, kernel_size in zip(filters, (8, 5, 3)):
+            h = keras.layers.Conv1D(width, kernel_size, padding="same")(h)
+            h = keras.layers.Activation("relu")(keras.layers.BatchNormalization(momentum=0.9)(h))
+        return keras.Model(series, keras.layers.Dense(num_classes, activation="softmax")(
+            keras.layers.GlobalAveragePooling1D()(h)))
+    return build
 
 
 def _linear_forecaster(window):
@@ -142,7 +159,7 @@ def _day_window():
 
 
 def _yesterday_plus_correction():
-    """10.1's answer: the window's 48 values plus a Dense correction of them."""
+    """11.1's answer: the window's 48 values plus a Dense correction of them."""
     keras, window = _day_window()
     values = keras.layers.Flatten()(window)
     return keras.Model(window, keras.layers.Add()([values, keras.layers.Dense(48)(values)]))
@@ -164,18 +181,19 @@ CODE_EXERCISES = {
     "04.6": (lambda t: _adder(t, "GRU"), lambda t: _adder(t, "SimpleRNN")),
     "04.5": (lambda g, m: g * min(1.0, m / np.linalg.norm(g)), lambda g, m: np.clip(g, -m, m)),
     "05.2": (_vowel_reader, _vowel_reader_unmasked),
-    "06.3": (lambda a, b: float(sum(np.mean(np.asarray(a) == c) * np.mean(np.asarray(b) == c) for c in set(a) | set(b))),
+    "07.3": (lambda a, b: float(sum(np.mean(np.asarray(a) == c) * np.mean(np.asarray(b) == c) for c in set(a) | set(b))),
              lambda a, b: float(np.mean(np.asarray(b) == np.bincount(a).argmax()))),          # wrong: the majority guess
-    "06.4": (_global_pooling_cnn, _flattening_cnn),
-    "07.1": (lambda e, f: (e[0] * f[0], f[0] * e[1] + f[1]), lambda e, f: (e[0] * f[0], e[1] + f[1])),
-    "07.5": (lambda n, w: (np.arange(n)[:, None] - np.arange(n)[None, :] >= 0) & (np.arange(n)[:, None] - np.arange(n) < w),
+    "06.1": (_global_pooling_cnn, _flattening_cnn),
+    "07.4": (_series_fcn((16, 32, 16)), _series_fcn((128, 256, 128))),   # wrong: the full FCN, 265k parameters
+    "08.1": (lambda e, f: (e[0] * f[0], f[0] * e[1] + f[1]), lambda e, f: (e[0] * f[0], e[1] + f[1])),
+    "08.5": (lambda n, w: (np.arange(n)[:, None] - np.arange(n)[None, :] >= 0) & (np.arange(n)[:, None] - np.arange(n) < w),
              lambda n, w: np.tril(np.ones((n, n), bool))),                  # wrong: the whole causal past
-    "08.1": (_bag_of_embeddings, _flattened_embeddings),
-    "09.2": (lambda k, d: (k - 1) // 2 * sum(d), lambda k, d: (k - 1) * sum(d)),   # wrong: a causal stack's halo
-    "10.1": (_yesterday_plus_correction, _linear_day_forecaster),
+    "09.1": (_bag_of_embeddings, _flattened_embeddings),
+    "10.2": (lambda k, d: (k - 1) // 2 * sum(d), lambda k, d: (k - 1) * sum(d)),   # wrong: a causal stack's halo
+    "11.1": (_yesterday_plus_correction, _linear_day_forecaster),
 }
 # needs several devices, which only a fresh process can have: tests/test_distribute.py checks a right and a wrong answer
-NEEDS_DEVICES = {"09.1"}
+NEEDS_DEVICES = {"10.1"}
 
 
 @pytest.mark.parametrize("exercise_id", sorted(CODE_EXERCISES))
@@ -187,13 +205,13 @@ def test_code_exercises_accept_right_code_and_reject_wrong_code(exercise_id):
 
 
 KNOWN_ANSWERS = {
-    "08.2": 31,                             # predictions 10..40 read character 10 (field 31)
-    "09.3": 3 / 7,                          # (K - 1) / (M + K - 1) idle slots
-    "10.2": 1.0,                            # a day ahead, persistence's last value is same time yesterday's
-    "10.3": 17,                             # field 31 sees 30 steps back: 48 - h > 30 for h = 1..17
-    "07.2": 12,
-    "07.3": 268.435456,
-    "07.4": 6,                              # outputs 10..15 of 16
+    "09.2": 31,                             # predictions 10..40 read character 10 (field 31)
+    "10.3": 3 / 7,                          # (K - 1) / (M + K - 1) idle slots
+    "11.2": 1.0,                            # a day ahead, persistence's last value is same time yesterday's
+    "11.3": 17,                             # field 31 sees 30 steps back: 48 - h > 30 for h = 1..17
+    "08.2": 12,
+    "08.3": 268.435456,
+    "08.4": 6,                              # outputs 10..15 of 16
     "00.2": (7, 29),
     "00.3": 0.06960 / 0.01584,              # least-squares AR(48) validation MSE at noise 0.3 over noise 0.1
     "01.6": 0.40,                           # the row reader on upside-down digits: 0.38-0.42 measured
@@ -213,8 +231,9 @@ KNOWN_ANSWERS = {
     "04.3": 1 / 12,
     "04.4": 1.0,
     "05.1": 51.0,                           # 1 / (1 - sigma(log u)) = 1 + u, u ~ U(1, 99)
-    "06.1": "TCN",
-    "06.2": 0.0,                            # a masked GRU reads front-padded utterances from the same zero state
+    "06.2": 0.1,                            # a blank image gets one answer: right as often as its class occurs
+    "07.1": "TCN",
+    "07.2": 0.0,                            # a masked GRU reads front-padded utterances from the same zero state
 }
 
 
@@ -299,7 +318,7 @@ def test_expected_answers_do_not_import_through_lambdas():
 
 
 # the exercises whose verify builds or changes a model and trains it (README, "Adding a lesson", rule 4)
-BUILD_AND_TRAIN = {"00.1", "01.5", "02.5", "03.5", "04.6", "05.2", "06.4", "07.5", "08.1", "09.1", "10.1"}
+BUILD_AND_TRAIN = {"00.1", "01.5", "02.5", "03.5", "04.6", "05.2", "06.1", "07.4", "08.5", "09.1", "10.1", "11.1"}
 
 
 def test_every_lesson_has_a_build_and_train_and_a_predict_then_run_exercise():

@@ -1,4 +1,4 @@
-"""Unit tests of utils.scan and lesson 07's layers: linear recurrences, minGRU, causal attention."""
+"""Unit tests of utils.scan and lesson 08's layers: linear recurrences, minGRU, causal attention."""
 
 import numpy as np
 import pytest

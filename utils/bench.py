@@ -32,7 +32,7 @@ from utils.scan import scan_levels
 keras = import_keras()
 
 LAYER_KINDS = ("Conv1D", "dilated Conv1D", "SimpleRNN", "GRU", "LSTM")
-BEYOND_KINDS = ("minGRU, parallel scan", "minGRU, sequential", "causal attention")   # lesson 07
+BEYOND_KINDS = ("minGRU, parallel scan", "minGRU, sequential", "causal attention")   # lesson 08
 SEQUENCE_KINDS = LAYER_KINDS + BEYOND_KINDS
 RECURRENT_KINDS = {"SimpleRNN", "GRU", "LSTM", "RNN", "Bidirectional"}
 GATES = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}
@@ -45,7 +45,7 @@ def build_sequence_model(kind: str, length: int, width: int = 64) -> "keras.Mode
 
     "Conv1D": two convolutions, kernel 3; "dilated Conv1D": four causal convolutions,
     kernel 3, dilations 1, 2, 4, 8 (TCN-style); the recurrent kinds: one layer returning
-    its state at every step. Lesson 07 adds :data:`BEYOND_KINDS`: a minGRU computed by a parallel
+    its state at every step. Lesson 08 adds :data:`BEYOND_KINDS`: a minGRU computed by a parallel
     scan or step by step, and one head of causal self-attention.
     """
     validate.one_of("kind", kind, SEQUENCE_KINDS)
@@ -96,7 +96,7 @@ def critical_path_length(model) -> int:
     needs L steps, one recurrent layer needs T, and L stacked recurrent layers need T + L - 1, not
     L x T: layer 2 can start step t as soon as layer 1 has produced it (a wavefront). Strides and
     pooling before a recurrent layer shorten its T. A layer with ``time_mixing = "scan"`` (lesson
-    07's parallel minGRU) needs one step to form its (a_t, b_t) and ceil(log2(t + 1)) levels of
+    08's parallel minGRU) needs one step to form its (a_t, b_t) and ceil(log2(t + 1)) levels of
     combines for step t; ``"causal attention"`` reads its whole prefix in one step; ``"recurrent"``
     counts as a recurrent layer. The input layer counts 0.
     """
@@ -112,7 +112,7 @@ def critical_path_length(model) -> int:
         if depth is None:
             raise ValueError("critical_path_length needs a functional model that starts with keras.Input")
         out_shape = layer.output.shape
-        mixing = getattr(layer, "time_mixing", None)          # lesson 07's layers say how they mix time
+        mixing = getattr(layer, "time_mixing", None)          # lesson 08's layers say how they mix time
         if mixing in ("scan", "causal attention"):
             reads_prefix = np.maximum.accumulate(depth)        # step t reads steps 0..t of the layer below
             if mixing == "scan":  # one level to form (a_t, b_t), then ceil(log2(t + 1)) levels of combines

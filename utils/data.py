@@ -435,7 +435,7 @@ def majority_accuracy(y_train, y_test) -> float:
     return float((y_test == np.bincount(y_train).argmax()).mean())
 
 
-# --------------------------------------------------------------------------- text (lesson 08)
+# --------------------------------------------------------------------------- text (lesson 09)
 
 TEXT_CORPORA = ("shakespeare_tragedies",)
 

@@ -69,7 +69,7 @@ def draw_dependency_graphs(steps: int = 6, conv_layers: int = 2, kernel_size: in
     of a layer depends only on the layer below, so a whole layer is computed at once and
     the longest chain has ``conv_layers`` links. In the RNN, h_t needs h_{t-1}: the longest
     chain has ``steps`` links. That chain (the critical path) is drawn in red. With ``scan``
-    a third panel (lesson 07) shows a linear recurrence computed as a parallel prefix scan:
+    a third panel (lesson 08) shows a linear recurrence computed as a parallel prefix scan:
     at level k each position combines with the one 2^k before it, so ceil(log2 T) levels.
     """
     steps = validate.integer("steps", steps, minimum=2, maximum=12)

@@ -1,6 +1,6 @@
-"""Several devices, one model: the backend-specific part of lesson 09 behind a few functions.
+"""Several devices, one model: the backend-specific part of lesson 10 behind a few functions.
 
-Introduced in lesson 09. On a machine with one CPU the lesson asks for N *simulated* devices
+Introduced in lesson 10. On a machine with one CPU the lesson asks for N *simulated* devices
 before the backend starts (``runtime.setup(devices=4)`` calls :func:`simulate_devices`):
 
 - JAX: ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` splits the host into N CPU devices;
@@ -225,7 +225,7 @@ def data_parallel(replicas: int, global_batch: int | None = None):
             keras.distribution.set_distribution(previous)
     else:
         raise ValueError(f"no released Keras distributes training on the {backend} backend; "
-                         "use KERAS_BACKEND=jax or tensorflow for lesson 09's data-parallel sections")
+                         "use KERAS_BACKEND=jax or tensorflow for lesson 10's data-parallel sections")
 
 
 _STRATEGIES: dict = {}

@@ -1,7 +1,7 @@
 """Reference models and model parts, built with the functional API.
 
-:func:`dilated_causal_cnn` is lesson 02's dilated stack, which lessons 03, 06 and 07 reuse.
-The classifiers are introduced in lesson 06, where the same data sets are given to a fully
+:func:`dilated_causal_cnn` is lesson 02's dilated stack, which lessons 03, 07 and 08 reuse.
+The classifiers are introduced in lesson 07, where the same data sets are given to a fully
 convolutional network, a recurrent classifier and a CNN+RNN hybrid, all trained by
 ``training.fit_seeds`` with identical settings.
 """
@@ -47,7 +47,7 @@ def fcn(input_shape, num_classes: int, filters=(128, 256, 128), kernel_sizes=(8,
 
     ``bn_momentum=None`` leaves BatchNormalization out. Keras' default momentum (0.99)
     updates the moving statistics slowly; with a few dozen training series an epoch is
-    only a couple of steps, so lesson 06 uses 0.9.
+    only a couple of steps, so lesson 07 uses 0.9.
     """
     input_shape, num_classes = _validated(input_shape, num_classes)
     filters = validate.integers("filters", filters, minimum=1)

@@ -45,7 +45,7 @@ MODEL_COLORS = {
     "mingru": "#8c564b",
     "attention": "#e377c2",
     "chrono": "#bcbd22",
-    "fedback": "#ff9896",            # lesson 10's one-step GRU fed its own forecasts (before "gru")
+    "fedback": "#ff9896",            # lesson 11's one-step GRU fed its own forecasts (before "gru")
     "linear": "#98df8a",
     "lstm": "#2ca02c",
     "gru": "#9467bd",

@@ -320,7 +320,7 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = 
           devices: int | None = None) -> RuntimeInfo:
     """Prepare a lesson: quiet logs, seed everything, apply the plot style, report the stack.
 
-    ``devices=N`` (lesson 09) first splits the CPU into N simulated devices
+    ``devices=N`` (lesson 10) first splits the CPU into N simulated devices
     (:func:`utils.distribute.simulate_devices`); it must come before anything starts the backend.
 
     Returns a :class:`RuntimeInfo`; with ``verbose`` it also prints it as one line, e.g.

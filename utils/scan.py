@@ -1,6 +1,6 @@
 """Linear recurrences h_t = a_t * h_{t-1} + b_t, computed step by step or as a parallel scan.
 
-Introduced in lesson 07. When ``a_t`` and ``b_t`` depend on the input at step t alone (not on
+Introduced in lesson 08. When ``a_t`` and ``b_t`` depend on the input at step t alone (not on
 h_{t-1}), the recurrence is a prefix scan with an associative operator (Martin & Cundy 2018),
 so all T states take about log2 T dependent levels instead of T. minGRU (Feng et al. 2024) is
 such a recurrence: a_t = 1 - z_t and b_t = z_t * h~_t. Everything here uses ``keras.ops``
@@ -63,7 +63,7 @@ def linear_recurrence_parallel(a, b, combine=combine):
     ceil(log2 T) levels position t holds the composition of steps 1..t, h_0 -> A_t h_0 + B_t,
     and from h_0 = 0 its state is B_t. ``keras.ops.associative_scan(combine, (a, b), axis=1)``
     computes the same (tests check it); this form shows every level. ``combine`` may be replaced
-    by another function of two (a, b) pairs, as lesson 07's exercise does with the learner's own.
+    by another function of two (a, b) pairs, as lesson 08's exercise does with the learner's own.
     """
     a, b = _checked(a, b)
     validate.callable_("combine", combine)

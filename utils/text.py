@@ -1,4 +1,4 @@
-"""Text helpers for lesson 08: a counting language model (the baseline), the tokenizer's tested copy, spelling.
+"""Text helpers for lesson 09: a counting language model (the baseline), the tokenizer's tested copy, spelling.
 
 The lesson's own code — the tokenizer, the models, the sampling loop — is in the notebook; these
 are the measuring tools around it. Ids are the ones :class:`utils.data.Vocabulary` gives.
@@ -73,7 +73,7 @@ WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 
 
 def words(text: str) -> list[str]:
-    """Lesson 08's tokenizer (the tested copy of the notebook's): lower-cased words, keeping inner
+    """Lesson 09's tokenizer (the tested copy of the notebook's): lower-cased words, keeping inner
     apostrophes ("isn't"), and single punctuation marks."""
     if not isinstance(text, str):
         raise ValueError(f"text must be a string, got {type(text).__name__}")

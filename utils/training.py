@@ -496,7 +496,7 @@ def paired_verdict(correct_a, correct_b, names=("A", "B"), margin: float = 0.01,
     Caveats: with three seeds the seed draw takes few distinct values and shrinks the spread over
     seeds by about (seeds - 1) / seeds; and seeds trained by ``fit_seeds`` with its default
     ``data_order="shared"`` share the batch order, so their spread is that of the initial weights only
-    (``data_order="per seed"``, which the verdicts of lessons 01, 06 and 08 use, varies both).
+    (``data_order="per seed"``, which the verdicts of lessons 01, 06, 07 and 09 use, varies both).
     """
     a = validate.array("correct_a", correct_a, ndim=2)
     b = validate.array("correct_b", correct_b, ndim=2)
