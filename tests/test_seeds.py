@@ -406,3 +406,73 @@ def test_seed_accuracies_scores_each_seeds_probabilities():
     np.testing.assert_allclose(training.seed_accuracies([right, half], y), [1.0, 0.5])
     with pytest.raises(ValueError, match="same number of examples"):
         training.seed_accuracies([right[:3]], y)
+
+
+def noisy_classifier():
+    """A GRU, batch normalization and dropout: weights, moving statistics and a random state to set back."""
+    series = keras.Input(shape=(6, 2))
+    h = keras.layers.BatchNormalization()(keras.layers.GRU(8, return_sequences=True)(series))
+    h = keras.layers.Dropout(0.3)(keras.layers.GlobalAveragePooling1D()(h))
+    return keras.Model(series, keras.layers.Dense(3, activation="softmax")(h))
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_a_grid_of_rates_gives_each_rate_what_a_call_of_its_own_gives(schedule):
+    x, _ = data()
+    labels = (x[:, -1, 0] > 0).astype("int64") + (x[:, 0, 1] > 0)
+    rates = (1e-2, 3e-2, 3e-3)
+    settings = {"epochs": 3, "batch_size": 16, "metrics": ["accuracy"], "validation_data": (x[:24], labels[:24]),
+                "clipnorm": 1.0, "progress_every": 0, "data_order": "per seed"}
+    builds = {"noisy": noisy_classifier, "plain": small_classifier}
+
+    def rate_settings(rate):
+        return {"learning_rate": "cosine", "base_rate": rate} if schedule == "cosine" else {"learning_rate": rate}
+    grid = training.fit_seeds(builds, (0, 1), x, labels, name="grid", **settings, **rate_settings(rates))
+    assert list(grid) == list(rates)
+    for rate in rates:
+        alone = training.fit_seeds(builds, (0, 1), x, labels, name="alone", **settings, **rate_settings(rate))
+        for model_name in builds:
+            np.testing.assert_array_equal(grid[rate][model_name].curve("val_loss"), alone[model_name].curve("val_loss"))
+            for seed in (0, 1):
+                for mine, theirs in zip(grid[rate][model_name].models[seed].get_weights(),
+                                        alone[model_name].models[seed].get_weights()):
+                    np.testing.assert_array_equal(mine, theirs)
+    first, last = (grid[r]["noisy"].models[0] for r in (rates[0], rates[-1]))
+    assert first is not last and not np.array_equal(first.get_weights()[0], last.get_weights()[0])
+
+
+def small_classifier():
+    series = keras.Input(shape=(6, 2))
+    return keras.Model(series, keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(series)))
+
+
+def test_a_grid_of_rates_traces_its_training_step_once_on_tensorflow():
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("other backends make one call per rate")
+    x, y = data()
+    traced = []
+    original = keras.Model.make_train_function
+
+    def counting(model, force=False):
+        if model.train_function is None or force:
+            traced.append(model.name)
+        return original(model, force)
+    keras.Model.make_train_function = counting
+    try:
+        training.fit_seeds(small_regressor, (0, 1), x, y, loss="mse", epochs=1, learning_rate=(1e-2, 1e-3),
+                           progress_every=0)
+    finally:
+        keras.Model.make_train_function = original
+    assert len(traced) == 1
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"learning_rate": (1e-2, 1e-2)}, "distinct rates"),
+    ({"learning_rate": ()}, "distinct rates"),
+    ({"learning_rate": "cosine", "base_rate": (1e-2, -1.0)}, "base_rate"),
+    ({"learning_rate": (1e-2, "fast")}, "learning_rate"),
+])
+def test_a_bad_grid_of_rates_is_refused(kwargs, message):
+    x, y = data()
+    with pytest.raises(ValueError, match=message):
+        training.fit_seeds(small_regressor, (0, 1), x, y, loss="mse", epochs=1, progress_every=0, **kwargs)

@@ -309,6 +309,14 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
 
     ``learning_rate="cosine"`` starts at ``base_rate`` and decays to 0 along a cosine over
     the run, so the final weights do not depend on where a noisy last epoch happened to land.
+
+    A learning-rate grid: a tuple of rates as ``learning_rate`` (or as ``base_rate`` with
+    ``"cosine"``) trains the same models from the same initial weights at each rate in turn and
+    returns ``{rate: result}``, each result what a call with that one rate returns (the progress
+    lines name the rate). On TensorFlow the rates share one compiled training step: the rate is read
+    from a variable, and before each rate the weights and the optimizer's state are set back to
+    their initial values, so each rate's runs are the same, bit for bit, as a call of their own
+    (``tests/test_seeds.py``), without tracing the step again. Other backends make one call per rate.
     ``sample_weight`` (shaped like ``y``, e.g. delayed recall's 0/1 weights) weights the loss and
     the metrics; ``validation_data`` may then be ``(x, y, weights)``.
 
@@ -333,6 +341,7 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     compared seed by seed differ only in themselves. With ``steps_per_epoch`` the permutation is of
     the whole stream ``x``. The default ``"shared"`` gives every seed the same batches.
     """
+    arguments = dict(locals())                  # every argument, for the one-call-per-rate grid below
     from utils import runtime
 
     builders = build if isinstance(build, dict) else {name: build}
@@ -358,12 +367,24 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     if epochs % validation_freq:
         raise ValueError(f"epochs ({epochs}) must be a multiple of validation_freq ({validation_freq}), "
                          "so that the last epoch is validated")
-    if learning_rate == "cosine":            # decay to 0 over the whole run: the last epoch is not a lottery
+    cosine = isinstance(learning_rate, str) and learning_rate == "cosine"
+    rates = None                             # a grid: one run per rate, {rate: result}
+    if isinstance(base_rate if cosine else learning_rate, (tuple, list)):
+        grid_name = "base_rate" if cosine else "learning_rate"
+        rates = tuple(validate.number(grid_name, r, minimum=0, strict=True) for r in arguments[grid_name])
+        if not rates or len(set(rates)) != len(rates):
+            raise ValueError(f"a grid of rates ({grid_name}) must hold distinct rates, got {arguments[grid_name]}")
+        if keras.backend.backend() != "tensorflow":          # one call per rate (the compiled step is not shared)
+            return {rate: fit_seeds(**{**arguments, "name": f"{name}, rate {rate:g}", grid_name: rate}) for rate in rates}
+    rate_variable = None
+    if cosine:                               # decay to 0 over the whole run: the last epoch is not a lottery
         steps = epochs * (steps_per_epoch or -(-len(x) // batch_size))
-        learning_rate = keras.optimizers.schedules.CosineDecay(validate.number("base_rate", base_rate, minimum=0,
-                                                                               strict=True), steps)
+        if rates:                            # Keras' own schedule, reading its starting rate from a variable
+            rate_variable = keras.Variable(rates[0], dtype="float32", trainable=False, name="base_rate")
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            rate_variable if rates else validate.number("base_rate", base_rate, minimum=0, strict=True), steps)
     else:
-        learning_rate = validate.number("learning_rate", learning_rate, minimum=0, strict=True)
+        learning_rate = rates[0] if rates else validate.number("learning_rate", learning_rate, minimum=0, strict=True)
     if clipnorm is not None:
         clipnorm = validate.number("clipnorm", clipnorm, minimum=0, strict=True)
     if progress_every is not None:
@@ -403,12 +424,11 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
                   **{"weighted_metrics" if sample_weight is not None else "metrics":
                      {b: list(metrics) for b in branch.values()} if metrics else None},
                   steps_per_execution=steps_per_execution())
-    runtime.seed_everything(seeds[0])
+    # a grid: every rate but the last keeps its trained weights in models of its own, built here (the
+    # random state is seeded again before training); the joint model's weights start each rate afresh
+    kept = {rate: {k: builders[k[0]]() for k in models} for rate in (rates or ())[:-1]}
+    initial = [(v, np.array(v.numpy())) for v in joint.variables] if rates else []
     every = max(1, epochs // 5) if progress_every is None else progress_every
-    callbacks = [_SeedProgress(name, branch, epochs, every)] if every else []
-    if stop_at is not None:
-        watched = metrics[0] if isinstance(metrics[0], str) else metrics[0].name
-        callbacks.append(_StopWhenAllMastered([f"{b}_{watched}" for b in branch.values()], stop_at))
     validation = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -418,26 +438,52 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
         if orders is not None:           # every seed scores the same validation examples
             x_val = np.repeat(np.asarray(x_val)[:, None], len(seeds), axis=1)
         validation = (x_val, {b: y_val for b in branch.values()}, *({b: w_val[0] for b in branch.values()} for _ in w_val))
-    start = time.perf_counter()
 
     def seed_view(values, seed):        # y or the weights, in the order seed's branches read x
         return values if orders is None else np.asarray(values)[orders[seed]]
     weights = None if sample_weight is None else {b: seed_view(sample_weight, k[1]) for k, b in branch.items()}
     targets = {b: seed_view(y, k[1]) for k, b in branch.items()}
-    build_for_fit(joint, x, targets, weights)
-    fitted = joint.fit(x, targets, sample_weight=weights, epochs=epochs, batch_size=batch_size,
-                       steps_per_epoch=steps_per_epoch, validation_data=validation, validation_freq=validation_freq,
-                       callbacks=callbacks, verbose=0)
-    seconds = time.perf_counter() - start
-    runs = {}
-    for model_name in builders:
-        history = {}
-        for seed in seeds:
-            prefix = branch[model_name, seed] + "_"
-            history[seed] = {key.replace(prefix, ""): values for key, values in fitted.history.items()
-                             if key.startswith(prefix) or key.startswith("val_" + prefix)}
-        runs[model_name] = SeedRuns(model_name, {s: models[model_name, s] for s in seeds}, history, seconds)
-    return runs if isinstance(build, dict) else runs[name]
+    results = {}
+    for rate in rates or (None,):
+        if rate is not None and rate != rates[0]:        # back to the initial state, at the next rate
+            for variable, value in initial:
+                variable.assign(value)
+            for variable in joint.optimizer.variables:   # Adam's moments, SGD's momentum and the step count
+                variable.assign(np.zeros(variable.shape, variable.dtype))
+        if rate is not None:
+            if rate_variable is None:
+                joint.optimizer.learning_rate = rate
+            else:
+                rate_variable.assign(rate)
+        run_name = name if rate is None else f"{name}, rate {rate:g}"
+        runtime.seed_everything(seeds[0])
+        callbacks = [_SeedProgress(run_name, branch, epochs, every)] if every else []
+        if stop_at is not None:
+            watched = metrics[0] if isinstance(metrics[0], str) else metrics[0].name
+            callbacks.append(_StopWhenAllMastered([f"{b}_{watched}" for b in branch.values()], stop_at))
+        start = time.perf_counter()
+        if rate is None or rate == rates[0]:
+            build_for_fit(joint, x, targets, weights)
+        fitted = joint.fit(x, targets, sample_weight=weights, epochs=epochs, batch_size=batch_size,
+                           steps_per_epoch=steps_per_epoch, validation_data=validation, validation_freq=validation_freq,
+                           callbacks=callbacks, verbose=0)
+        seconds = time.perf_counter() - start
+        trained = models
+        if rate in kept:                                 # this rate's weights, kept before the next rate trains
+            trained = kept[rate]
+            for k, model in trained.items():
+                model.name = models[k].name
+                model.set_weights(models[k].get_weights())
+        runs = {}
+        for model_name in builders:
+            history = {}
+            for seed in seeds:
+                prefix = branch[model_name, seed] + "_"
+                history[seed] = {key.replace(prefix, ""): values for key, values in fitted.history.items()
+                                 if key.startswith(prefix) or key.startswith("val_" + prefix)}
+            runs[model_name] = SeedRuns(model_name, {s: trained[model_name, s] for s in seeds}, history, seconds)
+        results[rate] = runs if isinstance(build, dict) else runs[name]
+    return results if rates else results[None]
 
 
 class _SeedProgress(keras.callbacks.Callback):
