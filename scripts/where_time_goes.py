@@ -103,11 +103,11 @@ def main(argv=None) -> int:
     if args.one:
         print(json.dumps(run_lesson(args.lessons[0].resolve())))
         return 0
-    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
-        parser.error("this measures TensorFlow's compiled functions: unset KERAS_BACKEND")
     for lesson in args.lessons:
         if not lesson.is_file() or lesson.suffix != ".ipynb":
             parser.error(f"expected a notebook file, got {lesson}")
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        parser.error("this measures TensorFlow's compiled functions: unset KERAS_BACKEND")
     sys.path.insert(0, str(ROOT))
     from utils import bench
 
