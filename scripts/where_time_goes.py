@@ -31,9 +31,7 @@ def _time_compiled_functions(record: dict):
 
     originals = {kind: getattr(trainer.TensorFlowTrainer, f"make_{kind}_function") for kind in KINDS}
     for kind in KINDS:
-        make = getattr(trainer.TensorFlowTrainer, f"make_{kind}_function")
-
-        def timed_make(self, force=False, _make=make, _kind=kind):
+        def timed_make(self, force=False, _make=originals[kind], _kind=kind):
             _make(self, force)
             attribute = f"{_kind}_function"
             function = getattr(self, attribute)

@@ -310,6 +310,9 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     ``learning_rate="cosine"`` starts at ``base_rate`` and decays to 0 along a cosine over
     the run, so the final weights do not depend on where a noisy last epoch happened to land.
 
+    ``sample_weight`` (shaped like ``y``, e.g. delayed recall's 0/1 weights) weights the loss and
+    the metrics; ``validation_data`` may then be ``(x, y, weights)``.
+
     A learning-rate grid: a tuple of rates as ``learning_rate`` (or as ``base_rate`` with
     ``"cosine"``) trains the same models from the same initial weights at each rate in turn and
     returns ``{rate: result}``, each result what a call with that one rate returns (the progress
@@ -317,8 +320,6 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     from a variable, and before each rate the weights and the optimizer's state are set back to
     their initial values, so each rate's runs are the same, bit for bit, as a call of their own
     (``tests/test_seeds.py``), without tracing the step again. Other backends make one call per rate.
-    ``sample_weight`` (shaped like ``y``, e.g. delayed recall's 0/1 weights) weights the loss and
-    the metrics; ``validation_data`` may then be ``(x, y, weights)``.
 
     ``steps_per_epoch`` makes an "epoch" that many batches of a longer stream: each epoch takes
     the next batches of ``x`` (Keras continues where the last epoch stopped), so the validation
@@ -429,6 +430,9 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     kept = {rate: {k: builders[k[0]]() for k in models} for rate in (rates or ())[:-1]}
     initial = [(v, np.array(v.numpy())) for v in joint.variables] if rates else []
     every = max(1, epochs // 5) if progress_every is None else progress_every
+    if stop_at is not None:
+        watched = metrics[0] if isinstance(metrics[0], str) else metrics[0].name
+        watched = [f"{b}_{watched}" for b in branch.values()]
     validation = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -444,8 +448,8 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
     weights = None if sample_weight is None else {b: seed_view(sample_weight, k[1]) for k, b in branch.items()}
     targets = {b: seed_view(y, k[1]) for k, b in branch.items()}
     results = {}
-    for rate in rates or (None,):
-        if rate is not None and rate != rates[0]:        # back to the initial state, at the next rate
+    for index, rate in enumerate(rates or (None,)):
+        if index > 0:                                    # back to the initial state, at the next rate
             for variable, value in initial:
                 variable.assign(value)
             for variable in joint.optimizer.variables:   # Adam's moments, SGD's momentum and the step count
@@ -459,10 +463,9 @@ def fit_seeds(build, seeds, x, y, *, name: str = "model", epochs: int = 10, lear
         runtime.seed_everything(seeds[0])
         callbacks = [_SeedProgress(run_name, branch, epochs, every)] if every else []
         if stop_at is not None:
-            watched = metrics[0] if isinstance(metrics[0], str) else metrics[0].name
-            callbacks.append(_StopWhenAllMastered([f"{b}_{watched}" for b in branch.values()], stop_at))
+            callbacks.append(_StopWhenAllMastered(watched, stop_at))
         start = time.perf_counter()
-        if rate is None or rate == rates[0]:
+        if index == 0:
             build_for_fit(joint, x, targets, weights)
         fitted = joint.fit(x, targets, sample_weight=weights, epochs=epochs, batch_size=batch_size,
                            steps_per_epoch=steps_per_epoch, validation_data=validation, validation_freq=validation_freq,
