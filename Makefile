@@ -63,10 +63,10 @@ else
 endif
 
 # The lessons whose code takes a different path on each backend: lesson 03's benchmark places and
-# times models per device, 04 and 05 take gradients through time (utils.gradients), 04 and 07 run
-# custom layers and the scan written in keras.ops, 08 runs 07's layers on text, and 09 distributes
+# times models per device, 04 and 05 take gradients through time (utils.gradients), 04 and 08 run
+# custom layers and the scan written in keras.ops, 09 runs 08's layers on text, and 10 distributes
 # with each backend's own engine (tf.distribute, keras.distribution). Lesson 07
-# times models with the same utils.bench functions that 03 and 07 run, so it adds no code path.
+# times models with the same utils.bench functions that 03 and 08 run, so it adds no code path.
 # CI runs these, with every
 # unit test, on JAX after the whole suite on TensorFlow; `make test BACKEND=jax` runs every lesson
 # there. tests/test_ci.py keeps the list complete.
