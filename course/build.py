@@ -13,7 +13,11 @@ time (and, inside a long lesson, a line about every 20 s saying which cell it is
 - ``build/manifest.json``: what each build made, so ``--only`` keeps the lessons built before and
   the build deletes only files it made itself (those of lessons that no longer exist).
 
-The first notebook that raises stops the build: its partial copy is still written, the message
+One kernel runs at a time: each lesson's kernel is shut down when the lesson ends, and a kernel
+still alive after its lesson stops the build. The build ends by printing the peak memory of the whole
+build, summed over its own process and every kernel (:mod:`course.process_memory`).
+
+The first notebook that raises, or whose kernel dies, stops the build: its partial copy is still written, the message
 names the notebook and the failing cell, and the exit status is 1. Finally every page is checked:
 nothing may load from the network and every relative link must resolve (exit status 1 if not).
 
@@ -35,7 +39,7 @@ from pathlib import Path
 
 import nbformat
 
-from course import site
+from course import process_memory, site
 from course.sync import LESSONS, ROOT
 from utils.runtime import NOISE_RE
 
@@ -136,21 +140,29 @@ class CellProgress:
             thread.join()
 
 
-def this_interpreter_kernel():
-    """A kernel manager that starts ``sys.executable -m ipykernel_launcher``: the project's own environment.
+def this_interpreter_kernel_manager():
+    """A kernel manager class that starts ``sys.executable -m ipykernel_launcher``: the project's own environment.
 
     A ``python3`` kernel spec in the user's Jupyter folders (another Python, other packages)
-    would otherwise win over the one of this environment.
+    would otherwise win over the one of this environment. nbclient is given the class, not an
+    instance: it shuts down only kernels whose manager it made itself, so an instance passed in
+    would keep every finished lesson's kernel (and its TensorFlow) alive until the build ends.
     """
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
     class ThisInterpreter(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
             return KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                               display_name=f"Python ({sys.executable})", language="python", resource_dir="")
 
-    return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=ThisInterpreter())
+    class ThisInterpreterKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _this_interpreter(self):
+            return ThisInterpreter(parent=self)
+
+    return ThisInterpreterKernelManager
 
 
 def execute_notebook(path: Path, timeout: int = 1200, kernel_log: Path | None = None, log=None):
@@ -164,7 +176,7 @@ def execute_notebook(path: Path, timeout: int = 1200, kernel_log: Path | None = 
 
     nb = nbformat.read(path, as_version=4)
     progress = CellProgress(nb, log)
-    client = NotebookClient(nb, km=this_interpreter_kernel(), timeout=timeout, kernel_name="python3",
+    client = NotebookClient(nb, kernel_manager_class=this_interpreter_kernel_manager(), timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}},
                             on_cell_start=progress.started, on_cell_executed=progress.finished)
     try:
@@ -256,7 +268,10 @@ def build_course(notebooks_dir: Path, out_dir: Path, only: list[str] | None = No
     previous = os.environ.get("COURSE_BUILD_DIR")
     os.environ["COURSE_BUILD_DIR"] = str(out_dir.resolve())  # lets lessons write reports into the build
     try:
-        results = _execute_all(selected, out_dir, timeout, log, manifest)
+        with process_memory.TreeWatch(every=1.0) as watch:
+            results = _execute_all(selected, out_dir, timeout, log, manifest)
+        if log:
+            log(watch.summary(), flush=True)
     finally:
         if previous is None:
             os.environ.pop("COURSE_BUILD_DIR", None)
@@ -294,6 +309,8 @@ def _execute_all(selected: list[Path], out_dir: Path, timeout: int, log, manifes
             "files": [f"notebooks/{path.name}", f"html/{path.stem}.html", f"logs/{path.stem}.log", *reports,
                       *(str(p.relative_to(out_dir)) for p in rendered if p is not None)],
         }
+        if result.ok and process_memory.supported() and process_memory.kernels_below(os.getpid()):
+            result.ok, result.error = False, f"{path.name}: its kernel was still running after the lesson ended"
         if not result.ok:
             log(f"      FAILED after {result.seconds:.1f} s", flush=True)
             break

@@ -46,18 +46,18 @@ def copy_mathjax(out_dir: Path) -> Path:
 def lesson_html(nb, remove_input_tags=("remove-input",)) -> str:
     """HTML for an executed notebook: the course template, local MathJax, tagged inputs hidden.
 
-    Colab badges become plain text links (the badge image lives on the web), and links
+    Colab and Kaggle badges become plain text links (the badge image lives on the web), and links
     between lessons point at their HTML pages.
     """
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    from course.sync import BADGE_RE
+    from course.sync import badges_as_links
 
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = BADGE_RE.sub(r"[Open in Colab](\1)", cell.source)
+            cell.source = badges_as_links(cell.source)
     exporter = HTMLExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES_DIR)],
                             embed_images=True, mathjax_url=MATHJAX_URL)
     exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags=set(remove_input_tags)), enabled=True)

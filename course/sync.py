@@ -64,7 +64,11 @@ LESSONS = (
 )
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
-BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\((https://colab\.research\.google\.com/github/[^)\s]*)\)")
+KAGGLE_BADGE_IMAGE = "https://kaggle.com/static/images/open-in-kaggle.svg"
+BADGE_RE = re.compile(
+    r"\[!\[Open In Colab\]\([^)]*\)\]\((https://colab\.research\.google\.com/github/[^)\s]*)\)"
+    r"(?: \[!\[Open In Kaggle\]\([^)]*\)\]\((https://kaggle\.com/kernels/welcome\?src=[^)\s]*)\))?")
+"""The launch badges of a lesson: Colab's, then (since Kaggle was added) Kaggle's; group 1 and 2 are their targets."""
 SYLLABUS_RE = re.compile(r"(<!-- syllabus:start -->\n).*?(<!-- syllabus:end -->)", re.S)
 
 
@@ -76,10 +80,20 @@ def repository_slug(url: str = COURSE_REPOSITORY) -> str:
     return match.group(1)
 
 
-def colab_badge(filename: str, url: str = COURSE_REPOSITORY) -> str:
-    """Markdown for an "Open in Colab" badge pointing at ``notebooks/<filename>`` on main."""
-    target = f"https://colab.research.google.com/github/{repository_slug(url)}/blob/main/notebooks/{filename}"
-    return f"[![Open In Colab]({BADGE_IMAGE})]({target})"
+def launch_badges(filename: str, url: str = COURSE_REPOSITORY) -> str:
+    """Markdown for the "Open in Colab" and "Open in Kaggle" badges of ``notebooks/<filename>`` on main."""
+    path = f"{repository_slug(url)}/blob/main/notebooks/{filename}"
+    colab = f"https://colab.research.google.com/github/{path}"
+    kaggle = f"https://kaggle.com/kernels/welcome?src=https://github.com/{path}"
+    return f"[![Open In Colab]({BADGE_IMAGE})]({colab}) [![Open In Kaggle]({KAGGLE_BADGE_IMAGE})]({kaggle})"
+
+
+def badges_as_links(markdown: str) -> str:
+    """The badges as plain text links (for the offline site: the badge images live on the web)."""
+    def links(match: re.Match) -> str:
+        kaggle = f" · [Open in Kaggle]({match.group(2)})" if match.group(2) else ""
+        return f"[Open in Colab]({match.group(1)}){kaggle}"
+    return BADGE_RE.sub(links, markdown)
 
 
 BOOTSTRAP_MARKER = "# Course bootstrap"
@@ -90,16 +104,23 @@ BOOTSTRAP_TAG = "remove-input"
 
 
 def bootstrap_source(url: str = COURSE_REPOSITORY) -> str:
-    """The first code cell of every lesson: make ``utils`` importable (on Colab, fetch the course first).
+    """The first code cell of every lesson: make ``utils`` importable (on Colab or Kaggle, fetch the course first).
+
+    Kaggle is recognised by the ``KAGGLE_KERNEL_RUN_TYPE`` variable it sets in every notebook's
+    environment; a clone that fails there (Internet is off by default) says how to turn it on.
 
     Installing what Colab lacks happens in ``runtime.setup``, once ``utils`` is importable.
     """
     return f'''{BOOTSTRAP_MARKER} (the same in every lesson, written by `make sync`): make `utils` importable.
+import os
 import pathlib
 import subprocess
 import sys
-if "google.colab" in sys.modules and not pathlib.Path("{CLONE_DIR}").is_dir():  # Colab: fetch the course
-    subprocess.run(["git", "clone", "--depth", "1", "{url}", "{CLONE_DIR}"], check=True)
+hosted = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ  # on Colab or Kaggle
+if hosted and not pathlib.Path("{CLONE_DIR}").is_dir():  # fetch the course
+    if subprocess.run(["git", "clone", "--depth", "1", "{url}", "{CLONE_DIR}"]).returncode != 0:
+        raise RuntimeError("could not fetch the course from {url}: on Kaggle, turn on Internet "
+                           "(notebook Settings, right-hand panel), then run this cell again")
 here = pathlib.Path.cwd().resolve()
 root = next((p for p in [here, *here.parents, here / "{CLONE_DIR}"] if (p / "utils" / "__init__.py").is_file()), None)
 assert root, "utils/ not found: start Jupyter inside the course folder"
@@ -109,7 +130,7 @@ sys.path.insert(0, str(root))'''
 def syllabus_table(for_readme: bool, notebooks_dir: Path = NOTEBOOKS_DIR, url: str = COURSE_REPOSITORY) -> str:
     """The syllabus as a markdown table; lessons not written yet are marked as such."""
     if for_readme:
-        lines = ["| # | lesson | what it demonstrates | Colab |", "|---|---|---|---|"]
+        lines = ["| # | lesson | what it demonstrates | open in |", "|---|---|---|---|"]
     else:
         lines = ["| # | lesson | what it demonstrates |", "|---|---|---|"]
     for lesson in LESSONS:
@@ -118,14 +139,14 @@ def syllabus_table(for_readme: bool, notebooks_dir: Path = NOTEBOOKS_DIR, url: s
         name = f"[{lesson.title}]({prefix}{lesson.filename})" if exists else f"{lesson.title} *(in preparation)*"
         row = f"| {lesson.number} | {name} | {lesson.claim} |"
         if for_readme:
-            row += f" {colab_badge(lesson.filename, url) if exists else ''} |"
+            row += f" {launch_badges(lesson.filename, url) if exists else ''} |"
         lines.append(row)
     return "\n".join(lines) + "\n"
 
 
 def _sync_markdown(text: str, filename: str | None, for_readme: bool, notebooks_dir: Path) -> str:
     if filename is not None:
-        text = BADGE_RE.sub(lambda _: colab_badge(filename), text)
+        text = BADGE_RE.sub(lambda _: launch_badges(filename), text)
     return SYLLABUS_RE.sub(lambda m: m.group(1) + syllabus_table(for_readme, notebooks_dir) + m.group(2), text)
 
 

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course import build, site
+from course import build, process_memory, site
 from course import sync as course
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +95,7 @@ FORMULA = "The state is $h_t = \\tanh(x_t W + h_{t-1} U + b)$, and $$\\sum_t \\|
 
 def _lesson(folder: Path, name: str, *sources: str) -> Path:
     """A lesson like the course's: title with Colab badge and formula, the tagged bootstrap cell, then code."""
-    title = (f"# {name[:2]} · Lesson {name[:2]}\n\n{course.colab_badge(name)}\n\n{FORMULA}\n\n"
+    title = (f"# {name[:2]} · Lesson {name[:2]}\n\n{course.launch_badges(name)}\n\n{FORMULA}\n\n"
              "Next: [the following lesson](01_second.ipynb).")
     bootstrap = new_code_cell(course.bootstrap_source(), metadata={"tags": [course.BOOTSTRAP_TAG]})
     cells = [new_markdown_cell(title), bootstrap, *(new_code_cell(s) for s in sources)]
@@ -226,3 +226,55 @@ def test_check_site_finds_network_resources_and_broken_links(tmp_path):
         "html/bad.html: loads https://fonts/x.woff from the network",
         "html/bad.html: loads https://cdn/mermaid.mjs from the network",
     ]
+
+
+# --------------------------------------------------------------------------- one kernel at a time
+
+HOLD_MB = 300
+"""What each lesson of the memory test keeps in its kernel's memory until the kernel ends."""
+
+
+@pytest.mark.skipif(not process_memory.supported(), reason="reads the process tree from Linux's /proc")
+def test_build_holds_one_kernel_at_a_time_and_leaves_none(tmp_path, capsys):
+    """Three lessons, each holding 300 MB: with every finished kernel kept alive (the null) the build's
+    kernels would sum to at least 900 MB; shut down after each lesson, they never pass one lesson's
+    300 MB plus one kernel's own start-up memory."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    hold = f"import numpy as np\nheld = np.ones({HOLD_MB} * 2**20 // 8)  # touched: resident"
+    for name in ("00_a.ipynb", "01_b.ipynb", "02_c.ipynb"):
+        _write(notebooks, name, hold, "import time\ntime.sleep(1.5)  # let the watch sample it")
+    before = process_memory.kernels_below(os.getpid())
+    own = process_memory.process_bytes(os.getpid())
+    with process_memory.TreeWatch(every=0.25) as watch:
+        status = build.main(["--notebooks", str(notebooks), "--out", str(tmp_path / "build")])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert before == [] and process_memory.kernels_below(os.getpid()) == []
+    assert watch.most_kernels == 1, f"{watch.most_kernels} kernels alive at once"
+    kernels_peak = watch.peak - own
+    assert HOLD_MB * 2**20 < kernels_peak < 2 * HOLD_MB * 2**20, f"kernels' peak {kernels_peak / 2**20:.0f} MB"
+    assert "peak memory of the whole build:" in out and "1 kernel at a time at most" in out
+
+
+def test_tree_watch_sums_a_child_process():
+    """A child holding 200 MB raises the tree's reading by about that much; a bad interval is refused."""
+    import subprocess
+
+    if not process_memory.supported():
+        assert "not measured" in process_memory.TreeWatch().summary()
+        return
+    base = process_memory.tree_bytes(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "import time; b = bytearray(200 * 2**20); "
+                              "b[::4096] = b'x' * len(b[::4096]); print('ready', flush=True); time.sleep(30)"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        assert child.pid in process_memory.descendants(os.getpid())
+        grown = process_memory.tree_bytes(os.getpid()) - base
+        assert 180 * 2**20 < grown < 260 * 2**20, grown
+    finally:
+        child.kill()
+        child.wait()
+    with pytest.raises(ValueError, match="every must be a positive"):
+        process_memory.TreeWatch(every=0)

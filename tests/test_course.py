@@ -34,7 +34,7 @@ def test_notebook_follows_the_template(path):
     nb = nbformat.read(path, as_version=4)
     first = nb.cells[0].source
     assert first.startswith(f"# {path.name[:2]} · "), "title cell: '# NN · Title — ...'"
-    assert course.colab_badge(path.name) in first
+    assert course.launch_badges(path.name) in first
     assert "**Run time:**" in first and "**Prerequisites:**" in first
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert code_cells[0].source == course.bootstrap_source()
