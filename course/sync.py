@@ -119,8 +119,7 @@ import sys
 hosted = "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ  # on Colab or Kaggle
 if hosted and not pathlib.Path("{CLONE_DIR}").is_dir():  # fetch the course
     if subprocess.run(["git", "clone", "--depth", "1", "{url}", "{CLONE_DIR}"]).returncode != 0:
-        raise RuntimeError("could not fetch the course from {url}: on Kaggle, turn on Internet "
-                           "(notebook Settings, right-hand panel), then run this cell again")
+        raise RuntimeError("could not fetch the course: on Kaggle, turn on Internet in the notebook's settings")
 here = pathlib.Path.cwd().resolve()
 root = next((p for p in [here, *here.parents, here / "{CLONE_DIR}"] if (p / "utils" / "__init__.py").is_file()), None)
 assert root, "utils/ not found: start Jupyter inside the course folder"

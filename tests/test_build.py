@@ -130,7 +130,8 @@ def test_site_builds_and_loads_nothing_from_the_network(built_site):
         text = (out / "html" / f"{page}.html").read_text()
         assert '<script src="../mathjax/MathJax.js?config=' in text
         assert "require.min.js" not in text and "mermaid" not in text.lower()
-        assert "colab-badge.svg" not in text and ">Open in Colab</a>" in text
+        assert "colab-badge.svg" not in text and ">Open in Colab</a>" in text and ">Open in Kaggle</a>" in text
+        assert "open-in-kaggle.svg" not in text
     assert (out / "mathjax" / "MathJax.js").is_file()
 
 

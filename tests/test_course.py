@@ -1,6 +1,9 @@
 """The notebooks keep the course's rules: clean in git, shared cells in sync, the template."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -78,10 +81,49 @@ def test_sync_keeps_a_first_code_cell_without_the_bootstrap_marker(tmp_path):
 
 def test_bootstrap_cell_is_short_and_hidden_in_the_html():
     source = course.bootstrap_source()
-    assert source.startswith(course.BOOTSTRAP_MARKER) and len(source.splitlines()) <= 10
+    assert source.startswith(course.BOOTSTRAP_MARKER) and len(source.splitlines()) <= 13
     for path in NOTEBOOKS:
         first_code = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
         assert course.BOOTSTRAP_TAG in first_code.metadata.get("tags", []), path.name
+
+
+def _run_bootstrap(cwd: Path, git_exit: int, **env: str):
+    """Run the bootstrap cell's code in a fresh Python in ``cwd``, with a stand-in ``git`` on PATH.
+
+    The stand-in "clones" by creating ``<dir>/utils/__init__.py`` (or fails with ``git_exit``), so
+    nothing reaches the network. Returns the completed process; it prints the folder it found.
+    """
+    bin_dir = cwd / "bin"
+    bin_dir.mkdir()
+    git = bin_dir / "git"
+    git.write_text(f'#!/bin/sh\necho "git $@" >> "{cwd}/git.log"\n'
+                   + (f"exit {git_exit}\n" if git_exit else 'mkdir -p "$5/utils" && touch "$5/utils/__init__.py"\n'))
+    git.chmod(0o755)
+    lesson = cwd / "work"
+    lesson.mkdir()
+    environment = {k: v for k, v in os.environ.items() if k != "KAGGLE_KERNEL_RUN_TYPE"}
+    environment.update(env, PATH=f"{bin_dir}{os.pathsep}{environment['PATH']}")
+    code = course.bootstrap_source() + "\nprint(root)"
+    return subprocess.run([sys.executable, "-c", code], cwd=lesson, env=environment, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stand-in git is a shell script")
+def test_bootstrap_fetches_the_course_on_kaggle_and_says_what_to_do_when_it_cannot(tmp_path):
+    (tmp_path / "ok").mkdir()
+    kaggle = _run_bootstrap(tmp_path / "ok", 0, KAGGLE_KERNEL_RUN_TYPE="Interactive")
+    assert kaggle.returncode == 0, kaggle.stderr
+    assert kaggle.stdout.strip() == str((tmp_path / "ok" / "work" / course.CLONE_DIR).resolve())
+    assert f"clone --depth 1 {COURSE_REPOSITORY} {course.CLONE_DIR}" in (tmp_path / "ok" / "git.log").read_text()
+
+    (tmp_path / "offline").mkdir()
+    offline = _run_bootstrap(tmp_path / "offline", 128, KAGGLE_KERNEL_RUN_TYPE="Interactive")
+    assert offline.returncode != 0 and "on Kaggle, turn on Internet in the notebook's settings" in offline.stderr
+
+    (tmp_path / "local").mkdir()  # neither Colab nor Kaggle: never clones, says where to start Jupyter
+    local = _run_bootstrap(tmp_path / "local", 0)
+    assert "utils/ not found: start Jupyter inside the course folder" in local.stderr
+    assert not (tmp_path / "local" / "git.log").exists()
 
 
 RUN_TIME_RE = re.compile(r"\*\*Run time:\*\*\s+(?:about|under)\s+(a|one|two|three|[\d.]+)\s+(s|seconds?|minutes?)\b")

@@ -133,11 +133,16 @@ def test_install_missing_installs_only_what_cannot_be_imported(monkeypatch):
     assert runtime.install_missing({"numpy": "numpy"}) == [] and calls == []
 
 
-def test_setup_installs_missing_packages_on_colab_only(monkeypatch, capsys):
+def test_setup_installs_missing_packages_on_colab_and_kaggle_only(monkeypatch, capsys):
     installed = []
     monkeypatch.setattr(runtime, "install_missing", lambda: installed.append(True) or [])
+    monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE", raising=False)
     runtime.setup(seed=0, verbose=False)
     assert installed == []
+    monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")  # as Kaggle starts a notebook
+    info = runtime.setup(seed=0, verbose=False)
+    assert installed == [True] and "| Kaggle |" in str(info)
+    monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE")
     monkeypatch.setattr(runtime, "is_colab", lambda: True)
     runtime.setup(seed=0, verbose=False)
-    assert installed == [True]
+    assert installed == [True, True]

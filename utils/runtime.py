@@ -236,6 +236,11 @@ def is_colab() -> bool:
     return "google.colab" in sys.modules
 
 
+def is_kaggle() -> bool:
+    """True inside a Kaggle notebook (Kaggle sets ``KAGGLE_KERNEL_RUN_TYPE`` in its environment)."""
+    return "KAGGLE_KERNEL_RUN_TYPE" in os.environ
+
+
 COLAB_NEEDS = {"keras": "keras", "matplotlib": "matplotlib", "sklearn": "scikit-learn"}
 """Modules the lessons import, with the pip package that provides each (Colab usually has all)."""
 
@@ -243,7 +248,7 @@ COLAB_NEEDS = {"keras": "keras", "matplotlib": "matplotlib", "sklearn": "scikit-
 def install_missing(needs: dict[str, str] = COLAB_NEEDS) -> list[str]:
     """``pip install`` the packages whose modules cannot be imported; return the ones installed.
 
-    Called by :func:`setup` on Colab only, so Colab's own TensorFlow and Keras are kept and
+    Called by :func:`setup` on Colab and Kaggle only, so their own TensorFlow and Keras are kept and
     a local environment is never changed behind the learner's back.
     """
     missing = [package for module, package in needs.items() if importlib.util.find_spec(module) is None]
@@ -267,6 +272,7 @@ class RuntimeInfo:
     deterministic: bool
     colab: bool
     gpu_hint: str = ""
+    kaggle: bool = False
 
     @property
     def has_gpu(self) -> bool:
@@ -275,7 +281,7 @@ class RuntimeInfo:
     def __str__(self) -> str:
         cores = os.cpu_count() or 1
         device = self.device if self.has_gpu else f"CPU ({cores} cores)"
-        where = "Colab" if self.colab else "local"
+        where = "Colab" if self.colab else "Kaggle" if self.kaggle else "local"
         return (
             f"keras {self.keras_version} on {self.backend} {self.backend_version} | "
             f"device: {device} | numpy {self.numpy_version} | python {self.python_version} | "
@@ -335,7 +341,7 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = 
             raise ValueError(f"COURSE_SEED must be an integer >= 0, got {os.environ['COURSE_SEED']!r}")
         seed = int(text)
     seed = validate.integer("seed", seed, minimum=0)
-    if is_colab():
+    if is_colab() or is_kaggle():
         install_missing()
     if devices is not None:
         from utils import distribute
@@ -360,6 +366,7 @@ def setup(seed: int = DEFAULT_SEED, deterministic: bool = True, verbose: bool = 
         deterministic=op_determinism(),
         colab=is_colab(),
         gpu_hint=gpu_hint(backend, device),
+        kaggle=is_kaggle(),
     )
     if verbose:
         print(info)
