@@ -2,14 +2,18 @@
 #   make course   execute every lesson into build/ (executed notebooks + offline HTML)
 #   make test     unit tests of utils/ and course/, and every notebook under nbval
 #   make test-backend BACKEND=jax   the unit tests and the lessons whose code differs by backend (what CI runs on JAX)
+#   make test-colab   the tests on Google Colab's current stack (requirements-colab.txt, Python 3.13, in .venv-colab)
 #   make lab      open JupyterLab on the course
 #   make sync     rewrite notebooks' shared cells/badges/syllabus and clear outputs
 #   make lint     ruff over utils/, course/, tests/, scripts/ and notebooks/ (CI runs it before the tests)
 #   make gpu-check   benchmark CPU and GPU to T=4096, run lessons 03 and 05, report in build/gpu-check/
 #   BACKEND=jax (or torch) with test, test-backend, course or lab: that Keras backend, installed from requirements-BACKEND.txt
-#   make clean    remove build/ (keeps .venv); make distclean also removes .venv
+#   make clean    remove build/ (keeps .venv); make distclean also removes .venv and .venv-colab
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The first Python 3.11-3.13 that runs (a pyenv shim of an inactive version does not), else python3,
+# which scripts/check_python.py then refuses with what to do. Override: make test PYTHON=python3.12
+runs = $(firstword $(foreach p,$(1),$(shell $(p) -c "" >/dev/null 2>&1 && command -v $(p))))
+PYTHON ?= $(or $(call runs,python3.11 python3.12 python3.13),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-requirements
@@ -18,12 +22,12 @@ BACKEND ?=
 BACKEND_STAMP := $(if $(BACKEND),$(VENV)/.installed-$(BACKEND))
 RUN := $(if $(BACKEND),KERAS_BACKEND=$(BACKEND) )
 
-.PHONY: setup course test test-backend lab sync lint gpu-check clean distclean
+.PHONY: setup course test test-backend test-colab lab sync lint gpu-check clean distclean
 
 setup: $(STAMP)
 
 $(STAMP): requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || { $(PYTHON) scripts/check_python.py && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
@@ -81,6 +85,26 @@ else
 	$(RUN)$(PYTEST) $(LESSONS_IN_WORKERS)$(BACKEND_LESSONS)
 endif
 
+# Google Colab's current stack (requirements-colab.txt: its Python 3.13, TensorFlow, Keras, NumPy, ...)
+# in .venv-colab. Without PYTEST_ARGS: every unit test, then the lessons named in COLAB_LESSONS
+# (default: all of them, two at a time); CI names the ones it runs there (see .ci/run).
+COLAB_VENV := .venv-colab
+COLAB_PYTHON ?= $(or $(call runs,python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13)),python3.13)
+COLAB_STAMP := $(COLAB_VENV)/.installed-requirements
+COLAB_LESSONS ?= notebooks
+$(COLAB_STAMP): requirements-colab.txt
+	test -x $(COLAB_VENV)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet -r requirements-colab.txt
+	touch $@
+test-colab: $(COLAB_STAMP)
+ifneq ($(strip $(PYTEST_ARGS)),)
+	$(COLAB_VENV)/bin/python -m pytest $(PYTEST_ARGS)
+else
+	$(COLAB_VENV)/bin/python -m pytest -n $(UNIT_WORKERS) tests
+	$(COLAB_VENV)/bin/python -m pytest $(LESSONS_IN_WORKERS)$(COLAB_LESSONS)
+endif
+
 lab: $(STAMP) $(BACKEND_STAMP)
 	$(RUN)$(BIN)/jupyter lab notebooks/
 
@@ -98,4 +122,4 @@ clean:
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(COLAB_VENV)
