@@ -1,17 +1,17 @@
-"""The course build (``make course``): execute every lesson into a small offline site in ``build/``.
+"""The course build (``make course``): execute every lesson, then render an offline site with search in ``build/``.
 
 For each notebook in ``notebooks/`` (in file-name order) it prints a progress line with the run
 time (and, inside a long lesson, a line about every 20 s saying which cell it is at), then writes:
 
 - ``build/notebooks/NN_name.ipynb``: the executed copy;
-- ``build/html/NN_name.html``: the page (figures embedded, formulas typeset by the MathJax copy in
-  ``build/mathjax/``, the bootstrap cell's input hidden, previous / index / next links);
-- ``build/reports/``: files the lesson wrote (``report.save_to_build``), with ``.md`` and ``.csv``
-  ones also rendered as HTML;
+- ``build/reports/``: files the lesson wrote (``report.save_to_build``);
 - ``build/logs/NN_name.log``: the kernel's own log;
-- ``build/index.html``: every lesson's claim, status, run time and links;
 - ``build/manifest.json``: what each build made, so ``--only`` keeps the lessons built before and
   the build deletes only files it made itself (those of lessons that no longer exist).
+
+Then :mod:`course.site` renders the executed lessons, without running them again, into
+``build/html/`` (Sphinx: a sidebar of lessons with their levels, search, formulas typeset by a local
+MathJax, evidence cells collapsed, a page per report); ``build/index.html`` leads there.
 
 One kernel runs at a time: each lesson's kernel is shut down when the lesson ends, and a kernel
 still alive after its lesson stops the build. The build ends by printing the peak memory of the whole
@@ -243,7 +243,7 @@ def _remove_stale(out_dir: Path, manifest: dict, stems: set[str], log) -> None:
 def _report_times(out_dir: Path) -> dict[str, float]:
     folder = out_dir / "reports"
     return {f"reports/{p.name}": p.stat().st_mtime_ns for p in folder.glob("*")
-            if p.is_file() and not p.name.endswith(".html")} if folder.is_dir() else {}
+            if p.is_file()} if folder.is_dir() else {}
 
 
 def build_course(notebooks_dir: Path, out_dir: Path, only: list[str] | None = None,
@@ -260,11 +260,10 @@ def build_course(notebooks_dir: Path, out_dir: Path, only: list[str] | None = No
             raise ValueError(f"--only {' '.join(unknown)}: no such lesson; expected numbers or names among "
                              f"{', '.join(p.stem for p in notebooks)}")
     selected = [p for p in notebooks if not only or p.name[:2] in only or p.stem in only]
-    for folder in ("notebooks", "html", "logs", "reports"):
+    for folder in ("notebooks", site.HTML_DIR, "logs", "reports"):
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
     manifest = load_manifest(out_dir)
     _remove_stale(out_dir, manifest, {p.stem for p in notebooks}, log)
-    site.copy_mathjax(out_dir)
     previous = os.environ.get("COURSE_BUILD_DIR")
     os.environ["COURSE_BUILD_DIR"] = str(out_dir.resolve())  # lets lessons write reports into the build
     try:
@@ -277,7 +276,10 @@ def build_course(notebooks_dir: Path, out_dir: Path, only: list[str] | None = No
             os.environ.pop("COURSE_BUILD_DIR", None)
         else:
             os.environ["COURSE_BUILD_DIR"] = previous
-    write_site(out_dir, notebooks, manifest)
+    start = time.perf_counter()
+    write_site(out_dir, notebooks, manifest, log)
+    if log:
+        log(f"site rendered in {time.perf_counter() - start:.0f} s", flush=True)
     return results
 
 
@@ -295,22 +297,19 @@ def _execute_all(selected: list[Path], out_dir: Path, timeout: int, log, manifes
             nb = failure.nb
             result = NotebookResult(path.name, time.perf_counter() - start, ok=False, error=str(failure))
         result.noise_lines = count_noise(nb)
+        if result.ok and process_memory.supported() and process_memory.kernels_below(os.getpid()):
+            result.ok, result.error = False, f"{path.name}: its kernel was still running after the lesson ended"
         results.append(result)
         nbformat.write(nb, out_dir / "notebooks" / path.name)
-        (out_dir / "html" / f"{path.stem}.html").write_text(site.lesson_html(nb))
         reports = sorted(name for name, mtime in _report_times(out_dir).items() if reports_before.get(name) != mtime)
-        rendered = [site.render_report(out_dir / name) for name in reports]
         manifest["lessons"][path.stem] = {
             "status": "passed" if result.ok else "failed",
             "seconds": round(result.seconds, 1),
             "error": result.error,
             "built_at": time.strftime("%Y-%m-%d %H:%M"),
             "reports": reports,
-            "files": [f"notebooks/{path.name}", f"html/{path.stem}.html", f"logs/{path.stem}.log", *reports,
-                      *(str(p.relative_to(out_dir)) for p in rendered if p is not None)],
+            "files": [f"notebooks/{path.name}", f"{site.HTML_DIR}/{path.stem}.html", f"logs/{path.stem}.log", *reports],
         }
-        if result.ok and process_memory.supported() and process_memory.kernels_below(os.getpid()):
-            result.ok, result.error = False, f"{path.name}: its kernel was still running after the lesson ended"
         if not result.ok:
             log(f"      FAILED after {result.seconds:.1f} s", flush=True)
             break
@@ -319,33 +318,22 @@ def _execute_all(selected: list[Path], out_dir: Path, timeout: int, log, manifes
     return results
 
 
-def write_site(out_dir: Path, notebooks: list[Path], manifest: dict) -> Path:
-    """Write the index, the navigation of every built page and the manifest; return the index."""
+def write_site(out_dir: Path, notebooks: list[Path], manifest: dict, log=print) -> Path:
+    """Render the site (:func:`course.site.build_html`) and write the manifest; return the front page."""
     known = {lesson.stem: lesson for lesson in LESSONS}
-    titles = {p.stem: known[p.stem].title if p.stem in known else lesson_title(p).split("·", 1)[-1].strip()
-              for p in notebooks}
-    links = [site.PageLink(p.stem, f"{p.name[:2]} · {titles[p.stem]}", (out_dir / "html" / f"{p.stem}.html").is_file())
-             for p in notebooks]
-    for i, link in enumerate(links):
-        if not link.built:
-            continue
-        page_path = out_dir / "html" / f"{link.stem}.html"
-        before, after = (links[i - 1] if i else None), (links[i + 1] if i + 1 < len(links) else None)
-        page = site.set_navigation(page_path.read_text(), site.navigation(before, after, "top"),
-                                   site.navigation(before, after, "bottom"))
-        page = site.resolve_lesson_links(page, {other.stem for other in links if other.built})
-        page_path.write_text(page)
-    rows = []
-    for path, link in zip(notebooks, links):
-        entry = manifest["lessons"].get(path.stem, {}) if link.built else {}
-        rows.append({"number": path.name[:2], "title": titles[path.stem], "stem": path.stem,
-                     "claim": known[path.stem].claim if path.stem in known else "", "status": entry.get("status", "not built"),
-                     "seconds": entry.get("seconds"), "error": entry.get("error", ""),
-                     "reports": [r for r in entry.get("reports", []) if (out_dir / r).is_file()]})
-    index = out_dir / "index.html"
-    index.write_text(site.index_page(rows, time.strftime("%Y-%m-%d %H:%M")))
+    lessons = []
+    for path in notebooks:
+        lesson = known.get(path.stem)
+        entry = manifest["lessons"].get(path.stem, {}) if (out_dir / "notebooks" / path.name).is_file() else {}
+        lessons.append(site.LessonEntry(
+            number=path.name[:2], stem=path.stem,
+            title=lesson.title if lesson else lesson_title(path).split("·", 1)[-1].strip(),
+            level=lesson.level if lesson else "core", claim=lesson.claim if lesson else "",
+            status=entry.get("status", "not built"), seconds=entry.get("seconds"), error=entry.get("error", ""),
+            reports=[r for r in entry.get("reports", []) if (out_dir / r).is_file()]))
+    front = site.build_html(out_dir, lessons, time.strftime("%Y-%m-%d %H:%M"), log=log)
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return index
+    return front
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -364,13 +352,13 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in results if not r.ok]
     if failed:
         print(f"course build FAILED: {failed[0].error}", file=sys.stderr)
-        print(f"partial copy: {args.out / 'html' / Path(failed[0].name).with_suffix('.html').name}", file=sys.stderr)
+        print(f"partial copy: {args.out / site.HTML_DIR / Path(failed[0].name).with_suffix('.html').name}", file=sys.stderr)
         return 1
     problems = site.check_site(args.out)
     if problems:
         print("the built site is not self-contained:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
-    print(f"built {len(results)} notebooks in {total:.0f} s: open {args.out / 'index.html'} (works offline)")
+    print(f"built {len(results)} notebooks in {total:.0f} s: open {args.out / 'index.html'} (works offline, with search)")
     return 0
 
 

@@ -1,181 +1,263 @@
-"""The built course as a small offline site: pages, navigation, index, reports and a link check.
+"""The built course as an offline site with search: Sphinx, myst-nb and sphinx-book-theme over the executed lessons.
 
-Used by :mod:`course.build` (``make course``). Everything a page needs ships inside ``build/``:
-MathJax 2 is copied from the pinned ``jupyter-server-mathjax`` package, images are embedded,
-and :func:`check_site` fails the build if any page loads a script, stylesheet, image or font
-from the network, or links to a file that is not there.
+Used by :mod:`course.build` (``make course``), after the lessons ran; nothing runs twice (myst-nb's
+execution is off). :func:`write_sources` turns ``build/notebooks/`` into Sphinx sources in
+``build/.site/`` (badges as text links, evidence cells collapsed, a front page, one page per
+report), :func:`build_html` renders them into ``build/html/`` with a sidebar, previous/next links and
+search, and copies MathJax 2 from the pinned ``jupyter-server-mathjax`` package beside them.
+Search works from ``file://``: Sphinx loads its index as a script, not by a fetch.
+:func:`check_site` fails the build if a page loads anything from the network or links to a file
+that is not there.
 """
 
 from __future__ import annotations
 
 import copy
 import csv
-import html
 import io
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-MATHJAX_DIR = "mathjax"
-MATHJAX_URL = f"../{MATHJAX_DIR}/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
-NAV_START, NAV_END = "<!-- course-nav -->", "<!-- /course-nav -->"
-PAGE_STYLE = """body{font-family:sans-serif;max-width:62em;margin:2em auto;padding:0 1em;line-height:1.5}
-td,th{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-.passed{color:#1a7f37}.failed{color:#cf222e;font-weight:bold}.not-built{color:#888}
-.claim{color:#444}"""
+import nbformat
+
+SOURCE_DIR = ".site"
+"""Under the build folder: the Sphinx sources, rewritten by every build."""
+HTML_DIR = "html"
+MATHJAX_DIR = "_static/mathjax"
+"""Under ``html/``: MathJax 2, typesetting every formula offline."""
+MATHJAX_PATH = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+"""As Sphinx's ``mathjax_path``: relative to ``_static``."""
+COURSE_CSS = """/* The theme lays out span.math as a flex box that hides overflow, for MathJax 3. MathJax 2 names its own
+   inner span "math" too, and an inline-block that hides overflow sits on its bottom edge, above the line. */
+span.math { display: inline; overflow: visible; }
+"""
+EVIDENCE_TAG = "evidence"
+"""A cell carrying it (checks, self-tests, verdict prose, notes for instructors) is collapsed on its page."""
 
 
-# --------------------------------------------------------------------------- pages
+@dataclass
+class LessonEntry:
+    """One lesson on the front page and in the sidebar."""
+
+    number: str
+    stem: str
+    title: str
+    level: str = "core"
+    claim: str = ""
+    status: str = "not built"
+    seconds: float | None = None
+    error: str = ""
+    reports: list[str] = field(default_factory=list)
 
 
-def copy_mathjax(out_dir: Path) -> Path:
-    """Copy MathJax 2 from the ``jupyter-server-mathjax`` package into ``out_dir/mathjax`` (once)."""
+# --------------------------------------------------------------------------- sources
+
+
+_LESSON_LINK = re.compile(r"\]\((\d\d_[\w-]+)\.ipynb(#[^)\s]*)?\)")
+
+
+def lesson_source(nb, built: set[str]):
+    """The executed notebook as the site shows it: badges as text links, evidence cells collapsed.
+
+    A link to a lesson not in this build (``make course ONLY=...`` on a fresh folder) leads to the
+    front page instead.
+    """
+    from course.sync import badges_as_links
+
+    def link(match: re.Match) -> str:
+        return match.group(0) if match.group(1) in built else "](index.md)"
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "markdown":
+            cell.source = _LESSON_LINK.sub(link, badges_as_links(cell.source))
+            if EVIDENCE_TAG in tags:
+                cell.source = f":::{{admonition}} The evidence\n:class: dropdown evidence\n{cell.source}\n:::"
+        elif EVIDENCE_TAG in tags and "hide-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "hide-cell"]
+    return nb
+
+
+def _level_label(level: str) -> str:
+    return {"core": "core", "advanced": "advanced", "core, advanced sections": "core + advanced"}.get(level, level)
+
+
+def front_page(lessons: list[LessonEntry], built_at: str) -> str:
+    """The site's front page (MyST markdown): every lesson's level, claim, status, run time and files."""
+    rows = ["| lesson | level | what it demonstrates | status | run time | files |", "|---|---|---|---|---|---|"]
+    for lesson in lessons:
+        built = lesson.status != "not built"
+        name = f"[{lesson.number} · {lesson.title}]({lesson.stem}.ipynb)" if built else f"{lesson.number} · {lesson.title}"
+        seconds = f"{lesson.seconds:.0f} s" if lesson.seconds is not None else "–"
+        files = [f"{{download}}`notebook <notebooks/{lesson.stem}.ipynb>`"] if built else []
+        files += [f"[{Path(report).name}]({report_page(report)})" if _has_page(report)
+                  else f"{{download}}`{Path(report).name} <{report}>`" for report in lesson.reports]
+        status = lesson.status + (f": {lesson.error}" if lesson.error else "")
+        rows.append(f"| {name} | {_level_label(lesson.level)} | {lesson.claim} | {status} | {seconds} | "
+                    f"{' · '.join(files)} |")
+    pages = [f"{lesson.number} · {lesson.title}{'' if lesson.level == 'core' else f' ({_level_label(lesson.level)})'}"
+             f" <{lesson.stem}>" for lesson in lessons if lesson.status != "not built"]
+    return "\n".join([
+        "# RNN vs CNN: a hands-on Keras course", "",
+        "Every lesson below ran top to bottom in this build, with every figure and check. "
+        "Search (the box in the sidebar) finds a lesson by any word of its text. "
+        "The level says who it is for: **core** is the main path; **advanced** parts are for a second reading.", "",
+        f"Last build: {built_at}. Run times are this build's, on this machine.", "",
+        *rows, "",
+        "```{toctree}", ":hidden:", ":caption: Lessons", "", *pages, "```", "",
+        *(["```{toctree}", ":hidden:", ":caption: Reports", "",
+           *sorted({report_page(r).removesuffix(".md") for lesson in lessons for r in lesson.reports if _has_page(r)}),
+           "```", ""] if any(_has_page(r) for lesson in lessons for r in lesson.reports) else []),
+    ])
+
+
+def _has_page(report: str) -> bool:
+    return Path(report).suffix.lower() in (".md", ".csv")
+
+
+def report_page(report: str) -> str:
+    """The page that shows a report: ``reports/bench.csv`` -> ``reports/bench.csv.md``."""
+    return f"{report}.md"
+
+
+def report_markdown(path: Path) -> str | None:
+    """A page for a report: a markdown report as it is, a CSV as a table; ``None`` for other files."""
+    suffix = path.suffix.lower()
+    download = f"{{download}}`{path.name} <{path.name}>` (the file itself)"
+    if suffix == ".md":
+        body = path.read_text()
+        if not body.lstrip().startswith("# "):
+            body = f"# {path.name}\n\n{body}"
+        return f"{body}\n\n{download}\n"
+    if suffix == ".csv":
+        rows = list(csv.reader(io.StringIO(path.read_text())))
+        if not rows:
+            return None
+        escape = lambda text: text.replace("|", "\\|")  # noqa: E731
+        table = ["| " + " | ".join(escape(c) for c in rows[0]) + " |", "|" + "---|" * len(rows[0])]
+        table += ["| " + " | ".join(escape(c) for c in row) + " |" for row in rows[1:]]
+        return f"# {path.name}\n\n{download}\n\n" + "\n".join(table) + "\n"
+    return None
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Keep a source whose text is the same, so Sphinx rebuilds only what changed."""
+    if not path.is_file() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str) -> Path:
+    """Write the Sphinx sources for the built lessons into ``out_dir/.site``; return that folder."""
+    source = out_dir / SOURCE_DIR
+    source.mkdir(parents=True, exist_ok=True)
+    wanted = {"conf.py", "index.md", "_static/course.css"}
+    _write_if_changed(source / "conf.py", conf_py())
+    _write_if_changed(source / "_static" / "course.css", COURSE_CSS)
+    _write_if_changed(source / "index.md", front_page(lessons, built_at))
+    built = {lesson.stem for lesson in lessons if lesson.status != "not built"}
+    for lesson in lessons:
+        executed = out_dir / "notebooks" / f"{lesson.stem}.ipynb"
+        if lesson.stem not in built or not executed.is_file():
+            continue
+        page = lesson_source(nbformat.read(executed, as_version=4), built)
+        _write_if_changed(source / f"{lesson.stem}.ipynb", nbformat.writes(page))
+        _write_if_changed(source / "notebooks" / f"{lesson.stem}.ipynb", executed.read_text())
+        wanted |= {f"{lesson.stem}.ipynb", f"notebooks/{lesson.stem}.ipynb"}
+        for report in lesson.reports:
+            text = report_markdown(out_dir / report)
+            _write_if_changed(source / report, (out_dir / report).read_text(errors="replace"))
+            wanted.add(report)
+            if text is not None:
+                _write_if_changed(source / report_page(report), text)
+                wanted.add(report_page(report))
+    for path in sorted(source.rglob("*"), reverse=True):  # lessons and reports no longer built
+        relative = path.relative_to(source).as_posix()
+        if path.is_file() and relative not in wanted:
+            path.unlink()
+    return source
+
+
+def conf_py() -> str:
+    """Sphinx's settings for the course site (offline MathJax 2, executed notebooks, GFM report tables)."""
+    from course import COURSE_REPOSITORY
+
+    return f'''# Written by course/site.py for every build; edit that file, not this one.
+project = "RNN vs CNN"
+author = "the RNN vs CNN course"
+html_title = "RNN vs CNN: a hands-on Keras course"
+extensions = ["myst_nb"]
+nb_execution_mode = "off"                 # course.build executed every lesson already
+nb_render_markdown_format = "gfm"         # report.Table outputs are GitHub-flavoured tables
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_update_mathjax = False
+mathjax_path = {MATHJAX_PATH!r}             # MathJax 2, copied into _static by course/site.py
+mathjax2_config = {{                           # its STIX web fonts ship in that copy; no system fonts
+    "tex2jax": {{"processEscapes": True, "processEnvironments": True}},
+    "HTML-CSS": {{"availableFonts": [], "preferredFont": None, "imageFont": None, "webFont": "STIX-Web",
+                 "linebreaks": {{"automatic": True}}}},
+    "messageStyle": "none",
+}}
+exclude_patterns = ["notebooks/*.ipynb", "reports/*.ipynb"]
+suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighting_failure", "toc.not_included"]
+html_theme = "sphinx_book_theme"
+html_static_path = ["_static"]
+html_css_files = ["course.css"]
+html_show_sourcelink = False
+html_theme_options = {{
+    "repository_url": {COURSE_REPOSITORY!r},
+    "repository_branch": "main",
+    "path_to_docs": "notebooks",
+    "use_download_button": True,
+    "launch_buttons": {{"colab_url": "https://colab.research.google.com"}},
+    "show_navbar_depth": 1,
+}}
+'''
+
+
+# --------------------------------------------------------------------------- html
+
+
+def copy_mathjax(html_dir: Path) -> Path:
+    """Copy MathJax 2 from the ``jupyter-server-mathjax`` package into ``html/_static/mathjax`` (once)."""
     import jupyter_server_mathjax
 
     source = Path(jupyter_server_mathjax.__file__).parent / "static"
-    target = out_dir / MATHJAX_DIR
+    target = html_dir / MATHJAX_DIR
     if not (target / "MathJax.js").is_file():
         shutil.copytree(source, target, dirs_exist_ok=True)
     return target
 
 
-def lesson_html(nb, remove_input_tags=("remove-input",)) -> str:
-    """HTML for an executed notebook: the course template, local MathJax, tagged inputs hidden.
+def build_html(out_dir: Path, lessons: list[LessonEntry], built_at: str, log=print) -> Path:
+    """Render the built lessons into ``out_dir/html`` with Sphinx; return the front page.
 
-    Colab and Kaggle badges become plain text links (the badge image lives on the web), and links
-    between lessons point at their HTML pages.
+    Raises ``RuntimeError`` with Sphinx's own messages if it fails.
     """
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
+    from sphinx.cmd.build import build_main
 
-    from course.sync import badges_as_links
+    source = write_sources(out_dir, lessons, built_at)
+    html_dir = out_dir / HTML_DIR
+    errors = io.StringIO()
+    import contextlib
 
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = badges_as_links(cell.source)
-    exporter = HTMLExporter(template_name="course", extra_template_basedirs=[str(TEMPLATES_DIR)],
-                            embed_images=True, mathjax_url=MATHJAX_URL)
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags=set(remove_input_tags)), enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
-    return re.sub(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"', r'href="\1.html\2" data-lesson="\1"', body)
-
-
-_LESSON_LINK = re.compile(r'href="[^"]*" data-lesson="(\d\d_[\w-]+)"')
-
-
-def resolve_lesson_links(page: str, built: set[str]) -> str:
-    """Point each link to another lesson at its page if that is built, else at its row in the index.
-
-    The ``data-lesson`` attribute keeps the target, so a later build (``--only``) restores the link.
-    """
-    return _LESSON_LINK.sub(lambda m: (f'href="{m.group(1)}.html"' if m.group(1) in built
-                                       else f'href="../index.html#{m.group(1)}"') + f' data-lesson="{m.group(1)}"',
-                            page)
-
-
-@dataclass
-class PageLink:
-    """A lesson as the navigation sees it: its title and whether its page exists."""
-
-    stem: str
-    title: str
-    built: bool
-
-
-def navigation(previous: PageLink | None, following: PageLink | None, where: str) -> str:
-    """The previous / index / next bar of a lesson page (``where`` is "top" or "bottom")."""
-
-    def side(link: PageLink | None, arrow_left: bool) -> str:
-        if link is None:
-            return "<span></span>"
-        text = f"← {link.title}" if arrow_left else f"{link.title} →"
-        if not link.built:
-            return f'<span class="missing">{html.escape(text)} (not built)</span>'
-        return f'<a href="{link.stem}.html">{html.escape(text)}</a>'
-
-    return (f'{NAV_START}<nav class="course-nav {where}">{side(previous, True)}'
-            f'<a href="../index.html">Course index</a>{side(following, False)}</nav>{NAV_END}')
-
-
-def set_navigation(page: str, top: str, bottom: str) -> str:
-    """``page`` with its navigation bars replaced (or added after ``<body>`` and before ``</body>``)."""
-    page = re.sub(re.escape(NAV_START) + ".*?" + re.escape(NAV_END), "", page, flags=re.S)
-    page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + top, page, count=1)
-    index = page.rfind("</body>")
-    return page[:index] + bottom + "\n" + page[index:] if index >= 0 else page + bottom
-
-
-# --------------------------------------------------------------------------- reports
-
-
-def render_report(path: Path) -> Path | None:
-    """An HTML rendering of a markdown or CSV report beside it (``name.md`` -> ``name.md.html``)."""
-    suffix = path.suffix.lower()
-    if suffix == ".md":
-        import mistune
-
-        content = mistune.create_markdown(plugins=["table"])(path.read_text())
-    elif suffix == ".csv":
-        rows = list(csv.reader(io.StringIO(path.read_text())))
-        if not rows:
-            return None
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows[1:])
-        content = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    else:
-        return None
-    target = path.with_name(path.name + ".html")
-    target.write_text(f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(path.name)}</title>
-<style>{PAGE_STYLE}</style></head>
-<body><p><a href="../index.html">Course index</a> · <a href="{html.escape(path.name)}">{html.escape(path.name)}</a>
-(the file itself)</p>
-{content}
-</body></html>
-""")
-    return target
-
-
-# --------------------------------------------------------------------------- index
-
-
-def index_page(rows: list[dict], built_at: str) -> str:
-    """The course's front page. Each row: number, title, claim, stem, status, seconds, reports."""
-    lines = []
-    for row in rows:
-        status = row.get("status", "not built")
-        css = {"passed": "passed", "failed": "failed"}.get(status, "not-built")
-        seconds = f"{row['seconds']:.0f} s" if row.get("seconds") is not None else "–"
-        title = html.escape(f"{row['number']} · {row['title']}")
-        if status == "not built":
-            links = ""
-            name = title
-        else:
-            name = f'<a href="html/{row["stem"]}.html">{title}</a>'
-            links = f'<a href="html/{row["stem"]}.html">page</a> · <a href="notebooks/{row["stem"]}.ipynb">notebook</a>'
-        for report in row.get("reports", []):
-            rendered = f' (<a href="{report}.html">as HTML</a>)' if report.endswith((".md", ".csv")) else ""
-            links += f' · <a href="{report}">{html.escape(Path(report).name)}</a>{rendered}'
-        error = f'<br><span class="failed">{html.escape(row["error"])}</span>' if row.get("error") else ""
-        lines.append(f'<tr id="{row["stem"]}"><td>{name}<br><span class="claim">{html.escape(row.get("claim", ""))}</span></td>'
-                     f'<td class="{css}">{status}{error}</td><td>{seconds}</td><td>{links}</td></tr>')
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>RNN vs CNN: the course</title>
-<style>{PAGE_STYLE}</style></head>
-<body><h1>RNN vs CNN: a hands-on Keras course</h1>
-<p>The lessons executed by <code>make course</code> (last build {html.escape(built_at)}). Each page is the
-lesson run top to bottom, with every figure and check; the executed notebooks open in Jupyter. Run times are
-this build's, on this machine.</p>
-<table><tr><th>lesson and what it demonstrates</th><th>status</th><th>run time</th><th>files</th></tr>
-{chr(10).join(lines)}
-</table>
-</body></html>
-"""
+    with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+        status = build_main(["-b", "html", "-q", "-E", "-d", str(out_dir / ".doctrees"), str(source), str(html_dir)])
+    if status != 0:
+        raise RuntimeError(f"the site did not build (Sphinx exit status {status}):\n{errors.getvalue()}")
+    copy_mathjax(html_dir)
+    redirect = out_dir / "index.html"
+    redirect.write_text('<!doctype html><meta charset="utf-8"><title>RNN vs CNN</title>'
+                        '<meta http-equiv="refresh" content="0; url=html/index.html">'
+                        '<p>The course is at <a href="html/index.html">html/index.html</a>.</p>\n')
+    if log and errors.getvalue().strip():
+        log("site warnings:\n  " + "\n  ".join(errors.getvalue().strip().splitlines()[:20]), flush=True)
+    return html_dir / "index.html"
 
 
 # --------------------------------------------------------------------------- checks
@@ -236,25 +318,32 @@ def _is_remote(url: str) -> bool:
 def check_site(out_dir: Path) -> list[str]:
     """Problems with the built site: network resources, and relative links to missing files.
 
-    Walks every HTML page under ``out_dir`` (MathJax's own files excepted). A page may link
-    to the web (an ``<a href="https://...">``), but must load nothing from it.
+    Walks every HTML page and stylesheet under ``out_dir`` (MathJax's own files and Sphinx's
+    sources excepted). A page may link to the web (an ``<a href="https://...">``), but must load
+    nothing from it.
     """
     problems = []
     out_dir = Path(out_dir)
-    for page in sorted(out_dir.rglob("*.html")):
-        if MATHJAX_DIR in page.relative_to(out_dir).parts[:1]:
+    skipped = (SOURCE_DIR, ".doctrees")
+    for page in sorted([*out_dir.rglob("*.html"), *out_dir.rglob("*.css")]):
+        relative = page.relative_to(out_dir)
+        if relative.parts[0] in skipped or relative.as_posix().startswith(f"{HTML_DIR}/{MATHJAX_DIR}"):
             continue
+        if page.suffix == ".html" and relative.as_posix().startswith(f"{HTML_DIR}/_static/"):
+            continue  # the theme's template fragments, not pages
         parser = _References()
-        parser.feed(page.read_text(errors="replace"))
-        where = page.relative_to(out_dir)
+        if page.suffix == ".css":
+            parser._css(page.read_text(errors="replace"))
+        else:
+            parser.feed(page.read_text(errors="replace"))
         for kind, url in parser.found:
             if url.startswith(("data:", "#", "mailto:", "javascript:", "about:")) or not url.strip():
                 continue
             if _is_remote(url):
                 if kind == "resource":
-                    problems.append(f"{where}: loads {url} from the network")
+                    problems.append(f"{relative}: loads {url} from the network")
                 continue
             target = (page.parent / unquote(urlsplit(url).path)).resolve()
             if not target.exists():
-                problems.append(f"{where}: broken {kind} {url}")
+                problems.append(f"{relative}: broken {kind} {url}")
     return problems

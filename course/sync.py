@@ -23,12 +23,21 @@ NOTEBOOKS_DIR = ROOT / "notebooks"
 CLONE_DIR = "rnn-vs-cnn-course"
 
 
+LEVELS = ("core", "core, advanced sections", "advanced")
+"""A lesson is on the core path, on it with sections marked advanced, or advanced as a whole."""
+
+
 @dataclass(frozen=True)
 class Lesson:
     number: str
     stem: str
     title: str
     claim: str
+    level: str = "core"
+
+    def __post_init__(self):
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be one of {LEVELS}, got {self.level!r}")
 
     @property
     def filename(self) -> str:
@@ -41,7 +50,8 @@ LESSONS = (
            "convolution + pooling + dense vs one recurrent cell applied along time, both from scratch"),
     Lesson("02", "02_memory", "Memory", "a CNN sees its receptive field, an RNN carries state, dilations stretch the field"),
     Lesson("03", "03_parallelization", "Parallelization",
-           "convolution runs all steps at once, recurrence one after another: measured throughput"),
+           "convolution runs all steps at once, recurrence one after another: measured throughput",
+           "core, advanced sections"),
     Lesson("04", "04_vanishing_gradients", "Vanishing gradients",
            "gradients through a simple RNN shrink geometrically with distance; exploding gradients and clipping"),
     Lesson("05", "05_lstm_and_gru", "LSTM and GRU", "gates keep the gradient path open; how fast gated cells and a dilated CNN learn long lags"),
@@ -50,14 +60,16 @@ LESSONS = (
            "pooling buy when the images move"),
     Lesson("07", "07_choosing_an_architecture", "Choosing an architecture",
            "real series side by side (UCR benchmarks, variable-length utterances) with fair budgets, the comparison "
-           "table rebuilt from measurements, and a decision guide"),
+           "table rebuilt from measurements, and a decision guide", "core, advanced sections"),
     Lesson("08", "08_beyond_the_tradeoff", "Beyond the trade-off",
-           "minGRU trains as a parallel scan (log T depth), attention in one step at T² cost: measured against GRU and CNN"),
+           "minGRU trains as a parallel scan (log T depth), attention in one step at T² cost: measured against GRU and CNN",
+           "advanced"),
     Lesson("09", "09_text", "Text",
            "sentiment and character-level language models: bag of n-grams, text CNN, GRU and attention on real text"),
     Lesson("10", "10_many_devices", "Many devices",
            "data parallelism gives the same answer for both; one sequence splits over devices with a halo for a "
-           "convolution, a chain of hand-offs for a recurrence, a scan of carries for minGRU; pipeline bubbles"),
+           "convolution, a chain of hand-offs for a recurrence, a scan of carries for minGRU; pipeline bubbles",
+           "advanced"),
     Lesson("11", "11_forecasting", "Forecasting",
            "a day ahead on real electricity demand: baselines, linear, dilated CNN and GRU forecasters, error by "
            "horizon, and how a one-step GRU's errors compound when fed its own forecasts"),
@@ -126,17 +138,40 @@ assert root, "utils/ not found: start Jupyter inside the course folder"
 sys.path.insert(0, str(root))'''
 
 
+RUN_TIME_RE = re.compile(r"\*\*Run time:\*\*\s+((?:about|under)\s+(a|one|two|three|[\d.]+)\s+(s|seconds?|minutes?))\b")
+"""The run time a lesson's title cell states for a 2-core CPU: ``**Run time:** about 2.5 minutes ...``."""
+_NUMBER_WORDS = {"a": 1.0, "one": 1.0, "two": 2.0, "three": 3.0}
+
+
+def stated_run_time(title: str) -> tuple[str, float]:
+    """The 2-core CPU run time a title cell states, as written ("about 2.5 minutes") and in seconds."""
+    match = RUN_TIME_RE.search(title)
+    if not match:
+        raise ValueError(f"no '**Run time:** about N s|minutes' in the title cell: {title[:200]!r}")
+    number = _NUMBER_WORDS.get(match.group(2)) or float(match.group(2))
+    return match.group(1), number * (60 if match.group(3).startswith("minute") else 1)
+
+
+def lesson_run_time(path: Path) -> str:
+    """What a lesson's title cell says it takes on a 2-core CPU ("about a minute"), or "" if unstated."""
+    title = next((c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"), "")
+    try:
+        return stated_run_time(title)[0]
+    except ValueError:
+        return ""
+
+
 def syllabus_table(for_readme: bool, notebooks_dir: Path = NOTEBOOKS_DIR, url: str = COURSE_REPOSITORY) -> str:
-    """The syllabus as a markdown table; lessons not written yet are marked as such."""
-    if for_readme:
-        lines = ["| # | lesson | what it demonstrates | open in |", "|---|---|---|---|"]
-    else:
-        lines = ["| # | lesson | what it demonstrates |", "|---|---|---|"]
+    """The syllabus as a markdown table: level, stated CPU run time, claim (and, in the README, launch badges)."""
+    header = "| # | lesson | level | 2-core CPU | what it demonstrates |"
+    lines = [header + (" open in |" if for_readme else ""), "|---|---|---|---|---|" + ("---|" if for_readme else "")]
     for lesson in LESSONS:
-        exists = (notebooks_dir / lesson.filename).is_file()
+        path = notebooks_dir / lesson.filename
+        exists = path.is_file()
         prefix = "notebooks/" if for_readme else ""
         name = f"[{lesson.title}]({prefix}{lesson.filename})" if exists else f"{lesson.title} *(in preparation)*"
-        row = f"| {lesson.number} | {name} | {lesson.claim} |"
+        time = lesson_run_time(path) if exists else ""
+        row = f"| {lesson.number} | {name} | {lesson.level} | {time} | {lesson.claim} |"
         if for_readme:
             row += f" {launch_badges(lesson.filename, url) if exists else ''} |"
         lines.append(row)

@@ -55,10 +55,10 @@ def test_build_stops_at_failing_cell_and_keeps_earlier_results(tmp_path, capsys)
     assert stderr_outputs == [], "TensorFlow start-up noise reached the notebook"
     page = (out / "html" / "00_quiet.html").read_text()
     assert 'href="01_fails.html"' in page and "keras 3." in page
-    index = (out / "index.html").read_text()
-    assert "html/00_quiet.html" in index and "failed" in index and "not built" in index
-    assert (out / "reports" / "table.md").read_text() == "| a |" and 'href="reports/table.md"' in index
-    assert 'href="reports/table.md.html"' in index and (out / "reports" / "table.md.html").is_file()
+    index = (out / "html" / "index.html").read_text()
+    assert 'href="00_quiet.html"' in index and "failed" in index and "not built" in index
+    assert (out / "reports" / "table.md").read_text() == "| a |" and 'href="reports/table.md.html"' in index
+    assert (out / "html" / "reports" / "table.md.html").is_file()
     assert "COURSE_BUILD_DIR" not in os.environ
 
 
@@ -116,7 +116,12 @@ def built_site(tmp_path_factory):
     _lesson(notebooks, "01_second.ipynb",
             "from utils import report\nreport.save_to_build('numbers.csv', 'a,b\\n1,2\\n')\n"
             "report.save_to_build('table.md', '| a | b |\\n|---|---|\\n| 1 | 2 |\\n')")
-    _lesson(notebooks, "02_third.ipynb", "import time\nfor _ in range(3):\n    time.sleep(0.4)", "print('done')")
+    third = _lesson(notebooks, "02_third.ipynb", "import time\nfor _ in range(3):\n    time.sleep(0.4)", "print('done')",
+                    "assert 'evidencecodeword'")
+    nb = nbformat.read(third, as_version=4)
+    nb.cells[-1].metadata["tags"] = [site.EVIDENCE_TAG]
+    nb.cells.insert(2, new_markdown_cell("The thirdword check: evidenceproseword.", metadata={"tags": [site.EVIDENCE_TAG]}))
+    nbformat.write(nb, third)
     (out / "html").mkdir(parents=True)
     (out / "html" / "my_notes.html").write_text("<p>mine</p>")
     return notebooks, out, build.main(["--notebooks", str(notebooks), "--out", str(out)])
@@ -128,11 +133,22 @@ def test_site_builds_and_loads_nothing_from_the_network(built_site):
     assert site.check_site(out) == []
     for page in ("00_first", "01_second", "02_third"):
         text = (out / "html" / f"{page}.html").read_text()
-        assert '<script src="../mathjax/MathJax.js?config=' in text
+        assert "_static/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe" in text
         assert "require.min.js" not in text and "mermaid" not in text.lower()
         assert "colab-badge.svg" not in text and ">Open in Colab</a>" in text and ">Open in Kaggle</a>" in text
         assert "open-in-kaggle.svg" not in text
-    assert (out / "mathjax" / "MathJax.js").is_file()
+        assert 'class="math' in text  # the formula reached the page for MathJax to typeset
+    assert (out / "html" / "_static" / "mathjax" / "MathJax.js").is_file()
+    assert 'url=html/index.html' in (out / "index.html").read_text()
+
+
+def test_site_search_index_loads_as_a_script_and_finds_a_lesson_by_its_words(built_site):
+    """Sphinx's search page reads searchindex.js through a <script> tag, which works from file://."""
+    _, out, _ = built_site
+    assert 'src="searchindex.js' in (out / "html" / "search.html").read_text() or \
+        "searchindex.js" in (out / "html" / "_static" / "searchtools.js").read_text()
+    index = (out / "html" / "searchindex.js").read_text()
+    assert index.startswith("Search.setIndex(") and "thirdword" in index and "02_third" in index
 
 
 def test_build_kernels_run_this_interpreter(built_site):
@@ -141,25 +157,34 @@ def test_build_kernels_run_this_interpreter(built_site):
     assert executed.cells[-1].outputs[0]["text"].strip() == sys.executable
 
 
-def test_site_pages_hide_the_bootstrap_input_and_link_previous_index_next(built_site):
+def test_site_pages_hide_the_bootstrap_input_and_link_lessons_in_order(built_site):
     _, out, _ = built_site
     page = (out / "html" / "01_second.html").read_text()
     assert "Course bootstrap" not in page and "sys.path.insert" not in page
-    assert page.count('href="00_first.html"') == 2 and page.count('href="02_third.html"') >= 2
-    assert page.count('href="../index.html"') == 2
+    assert 'href="00_first.html"' in page and 'href="02_third.html"' in page  # sidebar, previous and next
+    assert 'class="prev-next-area"' in page
     first = (out / "html" / "00_first.html").read_text()
-    assert 'href="01_second.html"' in first  # the markdown link to the .ipynb now points at the page
+    assert 'href="01_second.html"' in first  # the markdown link to the .ipynb points at the page
 
 
-def test_index_lists_status_time_and_reports(built_site):
+def test_site_collapses_evidence_cells(built_site):
     _, out, _ = built_site
-    index = (out / "index.html").read_text()
+    page = (out / "html" / "02_third.html").read_text()
+    assert "evidencecodeword" in page and "evidenceproseword" in page  # on the page, but behind a toggle
+    assert re.search(r"<details[^>]*>(?:(?!</details>).)*evidencecodeword", page, re.S)
+    assert re.search(r'class="[^"]*dropdown[^"]*evidence[^"]*"(?:(?!</div>).)*evidenceproseword', page, re.S)
+
+
+def test_front_page_lists_levels_status_time_and_reports(built_site):
+    _, out, _ = built_site
+    index = (out / "html" / "index.html").read_text()
     for stem in ("00_first", "01_second", "02_third"):
-        assert f'href="html/{stem}.html"' in index and f'href="notebooks/{stem}.ipynb"' in index
-    assert index.count(">passed<") == 3
-    assert 'href="reports/numbers.csv"' in index and 'href="reports/numbers.csv.html"' in index
-    assert "<td>1</td><td>2</td>" in (out / "reports" / "numbers.csv.html").read_text()
-    assert "<table>" in (out / "reports" / "table.md.html").read_text()
+        assert f'href="{stem}.html"' in index and f"{stem}.ipynb" in index
+    assert index.count(">passed<") == 3 and "advanced" in index
+    assert 'href="reports/numbers.csv.html"' in index and 'href="reports/table.md.html"' in index
+    assert "<td><p>1</p></td>" in (out / "html" / "reports" / "numbers.csv.html").read_text() or \
+        "<td>1</td>" in (out / "html" / "reports" / "numbers.csv.html").read_text()
+    assert "<table" in (out / "html" / "reports" / "table.md.html").read_text()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["lessons"]["01_second"]["reports"] == ["reports/numbers.csv", "reports/table.md"]
 
@@ -168,8 +193,8 @@ def test_only_keeps_earlier_lessons_and_the_build_deletes_only_its_own_files(bui
     notebooks, out, _ = built_site
     (notebooks / "02_third.ipynb").unlink()  # a lesson leaves the course
     assert build.main(["--notebooks", str(notebooks), "--out", str(out), "--only", "00"]) == 0
-    index = (out / "index.html").read_text()
-    assert index.count(">passed<") == 2 and 'href="html/01_second.html"' in index and "02_third" not in index
+    index = (out / "html" / "index.html").read_text()
+    assert index.count(">passed<") == 2 and 'href="01_second.html"' in index and "02_third" not in index
     assert not (out / "html" / "02_third.html").exists() and not (out / "notebooks" / "02_third.ipynb").exists()
     assert (out / "html" / "my_notes.html").read_text() == "<p>mine</p>"
     assert (out / "reports" / "numbers.csv").is_file()  # 01's reports stay with 01
@@ -178,16 +203,16 @@ def test_only_keeps_earlier_lessons_and_the_build_deletes_only_its_own_files(bui
     assert site.check_site(out) == []
 
 
-def test_only_on_a_fresh_build_links_unbuilt_lessons_to_the_index(built_site, tmp_path):
+def test_only_on_a_fresh_build_links_unbuilt_lessons_to_the_front_page(built_site, tmp_path):
     notebooks, _, _ = built_site
     out = tmp_path / "fresh"
     assert build.main(["--notebooks", str(notebooks), "--out", str(out), "--only", "00"]) == 0
     page = (out / "html" / "00_first.html").read_text()
-    assert 'href="../index.html#01_second" data-lesson="01_second"' in page  # the text link, until 01 is built
-    assert 'id="01_second"' in (out / "index.html").read_text()
+    assert 'href="01_second.html"' not in page and ">the following lesson<" in page
+    assert "not built" in (out / "html" / "index.html").read_text()
     assert site.check_site(out) == []
     assert build.main(["--notebooks", str(notebooks), "--out", str(out), "--only", "01"]) == 0
-    assert 'href="01_second.html" data-lesson="01_second"' in (out / "html" / "00_first.html").read_text()
+    assert 'href="01_second.html"' in (out / "html" / "00_first.html").read_text()
 
 
 def test_progress_lines_inside_a_long_lesson():
@@ -227,6 +252,9 @@ def test_check_site_finds_network_resources_and_broken_links(tmp_path):
         "html/bad.html: loads https://fonts/x.woff from the network",
         "html/bad.html: loads https://cdn/mermaid.mjs from the network",
     ]
+    (tmp_path / "html" / "_static").mkdir()
+    (tmp_path / "html" / "_static" / "theme.css").write_text('@import "https://fonts.example/x.css";')
+    assert "html/_static/theme.css: loads https://fonts.example/x.css from the network" in site.check_site(tmp_path)
 
 
 # --------------------------------------------------------------------------- one kernel at a time

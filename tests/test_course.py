@@ -1,7 +1,6 @@
 """The notebooks keep the course's rules: clean in git, shared cells in sync, the template."""
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -126,37 +125,29 @@ def test_bootstrap_fetches_the_course_on_kaggle_and_says_what_to_do_when_it_cann
     assert not (tmp_path / "local" / "git.log").exists()
 
 
-RUN_TIME_RE = re.compile(r"\*\*Run time:\*\*\s+(?:about|under)\s+(a|one|two|three|[\d.]+)\s+(s|seconds?|minutes?)\b")
-WORDS = {"a": 1.0, "one": 1.0, "two": 2.0, "three": 3.0}
-
-
 def stated_cpu_seconds(title: str) -> float:
     """The 2-core CPU run time a lesson's title cell states (its first figure), in seconds."""
-    match = RUN_TIME_RE.search(title)
-    if not match:
-        raise ValueError(f"no '**Run time:** about N s|minutes' in the title cell: {title[:200]!r}")
-    number = WORDS.get(match.group(1)) or float(match.group(1))
-    return number * (60 if match.group(2).startswith("minute") else 1)
+    return course.stated_run_time(title)[1]
 
 
-def readme_seconds_at_200_gflops(backend: str = "TensorFlow") -> list[dict[str, float]]:
-    """Each row of the README's run-time table for ``backend``: lesson -> nbval seconds, scaled to 200 GFLOP/s.
+RUNTIMES = ROOT / "docs" / "runtimes.csv"
 
-    Scaling by the matmul rate is rough (per-step overhead does not scale with it), so the table keeps
+
+def measured_seconds_at_200_gflops(backend: str = "TensorFlow") -> list[dict[str, float]]:
+    """Each row of docs/runtimes.csv for ``backend``, newest first: lesson -> nbval seconds, scaled to 200 GFLOP/s.
+
+    Scaling by the matmul rate is rough (per-step overhead does not scale with it), so the file keeps
     rows measured on a slow and on a fast machine, and a stated run time must fit every row.
     """
-    lines = (ROOT / "README.md").read_text().splitlines()
-    header = next(line for line in lines if line.strip().startswith("| backend | matmul GFLOP/s |"))
-    lessons = [c.strip() for c in header.strip().strip("|").split("|")][2:]
-    rows = []
-    for line in lines:
-        if line.strip().startswith(f"| {backend}"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            rate = float(cells[1])
-            rows.append({lesson: float(v) * rate / 200 for lesson, v in zip(lessons, cells[2:])
-                         if lesson.isdigit() and v not in ("", "—")})
+    import csv
+
+    with RUNTIMES.open(newline="") as handle:
+        table = list(csv.DictReader(handle))
+    rows = [{lesson: float(seconds) * float(row["gflops"]) / 200 for lesson, seconds in row.items()
+             if lesson.isdigit() and seconds}
+            for row in table if row["backend"].startswith(backend)]
     if not rows:
-        raise ValueError(f"the README's run-time table has no {backend} row")
+        raise ValueError(f"docs/runtimes.csv has no {backend} row")
     return rows
 
 
@@ -170,16 +161,16 @@ def test_stated_run_time_parses_the_forms_lessons_use():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_stated_run_time_is_within_2x_of_the_readme_figures(path):
-    """A lesson's title cell states its CPU run time; the README measures it (scaled to 200 GFLOP/s)."""
+    """A lesson's title cell states its CPU run time; docs/runtimes.csv measures it (scaled to 200 GFLOP/s)."""
     number = path.name[:2]
     stated = stated_cpu_seconds(nbformat.read(path, as_version=4).cells[0].source)
-    rows = [row for row in readme_seconds_at_200_gflops() if number in row]
-    assert rows, f"no TensorFlow row of the README's run-time table measures lesson {number}"
+    rows = [row for row in measured_seconds_at_200_gflops() if number in row]
+    assert rows, f"no TensorFlow row of docs/runtimes.csv measures lesson {number}"
     # the newest whole-course row, or a newer row above it (a lesson measured alone after it was added), measures it
-    every_row = readme_seconds_at_200_gflops()
+    every_row = measured_seconds_at_200_gflops()
     newest_course_row = next(i for i, row in enumerate(every_row) if len(row) >= len(NOTEBOOKS) - 1)
     assert any(number in row for row in every_row[:newest_course_row + 1]), (
-        f"neither the README's newest whole-course TensorFlow row nor a row above it measures lesson {number}")
+        f"neither the newest whole-course TensorFlow row of docs/runtimes.csv nor a newer row measures lesson {number}")
     for row in rows:
         assert 0.5 <= stated / row[number] <= 2, (
-            f"{path.name} states {stated:.0f} s, the README measured {row[number]:.0f} s at 200 GFLOP/s")
+            f"{path.name} states {stated:.0f} s, docs/runtimes.csv measured {row[number]:.0f} s at 200 GFLOP/s")
