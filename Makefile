@@ -93,7 +93,8 @@ COLAB_PYTHON ?= $(or $(call runs,python3.13 $(wildcard $(HOME)/.pyenv/versions/3
 COLAB_STAMP := $(COLAB_VENV)/.installed-requirements
 COLAB_LESSONS ?= notebooks
 $(COLAB_STAMP): requirements-colab.txt
-	test -x $(COLAB_VENV)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	test -x $(COLAB_VENV)/bin/python || { $(COLAB_PYTHON) scripts/check_python.py 3.13 3.13 "Colab's stack" \
+		&& $(COLAB_PYTHON) -m venv $(COLAB_VENV); }
 	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(COLAB_VENV)/bin/python -m pip install --quiet -r requirements-colab.txt
 	touch $@

@@ -1,9 +1,10 @@
 """The course's table of contents and the parts every notebook shares.
 
 Used by ``make sync`` (``python -m course.sync``), which rewrites, in every notebook and
-the README: the Colab bootstrap cell (each lesson's first code cell), the "Open in
-Colab" badges, and the syllabus table between ``<!-- syllabus:start -->`` and
-``<!-- syllabus:end -->``; it also clears outputs and execution counts. A test checks
+the README: the bootstrap cell (each lesson's first code cell), the "Open in Colab" and
+"Open in Kaggle" badges, and the syllabus table between ``<!-- syllabus:start -->`` and
+``<!-- syllabus:end -->``; it also clears outputs and execution counts, and writes
+``docs/runtimes.csv`` as the table in ``docs/hardware.md``. A test checks
 that nothing is left for it to do, so the shared parts cannot drift apart.
 """
 
@@ -178,6 +179,23 @@ def syllabus_table(for_readme: bool, notebooks_dir: Path = NOTEBOOKS_DIR, url: s
     return "\n".join(lines) + "\n"
 
 
+RUNTIMES_CSV = ROOT / "docs" / "runtimes.csv"
+RUNTIMES_RE = re.compile(r"(<!-- runtimes:start -->\n).*?(<!-- runtimes:end -->)", re.S)
+
+
+def runtimes_table(csv_path: Path = RUNTIMES_CSV) -> str:
+    """docs/runtimes.csv as a markdown table, newest run first (the file's order), blanks as dashes."""
+    import csv
+
+    with csv_path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    names = {"gflops": "GFLOP/s", "what": "what ran", "06+07": "06 before the split", "total": "all"}
+    lines = ["| " + " | ".join(names.get(c, c) for c in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell or "—" for cell in row) + " |" for row in body]
+    return "\n".join(lines) + "\n"
+
+
 def _sync_markdown(text: str, filename: str | None, for_readme: bool, notebooks_dir: Path) -> str:
     if filename is not None:
         text = BADGE_RE.sub(lambda _: launch_badges(filename), text)
@@ -228,6 +246,10 @@ def sync(root: Path = ROOT, check_only: bool = False) -> list[str]:
     readme = root / "README.md"
     if readme.is_file():
         targets[readme] = _sync_markdown(readme.read_text(), None, True, notebooks_dir)
+    hardware, runtimes = root / "docs" / "hardware.md", root / "docs" / "runtimes.csv"
+    if hardware.is_file() and runtimes.is_file():
+        table = runtimes_table(runtimes)
+        targets[hardware] = RUNTIMES_RE.sub(lambda m: m.group(1) + table + m.group(2), hardware.read_text())
     for path, text in targets.items():
         if path.read_text() != text:
             changed.append(str(path.relative_to(root)))

@@ -18,7 +18,8 @@ def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     inherited = {"MAKEFLAGS", "MAKEOVERRIDES", "MFLAGS", "MAKELEVEL", "BACKEND", "PYTEST", "PYTEST_ARGS", "UNIT_WORKERS",
                  "LESSON_WORKERS", "ONLY"}
     env = {key: value for key, value in os.environ.items() if key not in inherited}
-    return subprocess.run(["make", "-s", "-o", ".venv/.installed-requirements", "-o", ".venv/.installed-jax", *args],
+    return subprocess.run(["make", "-s", "-o", ".venv/.installed-requirements", "-o", ".venv/.installed-jax",
+                           "-o", ".venv-colab/.installed-requirements", *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
 
 
@@ -50,6 +51,15 @@ def test_ci_runs_the_suite_on_tensorflow_and_the_backend_lessons_on_jax():
                 if line.strip() and not line.startswith("#")]
     assert "make test" in commands and "make test-backend BACKEND=jax" in commands
     assert (ROOT / "requirements-jax.txt").is_file()
+
+
+def test_ci_runs_the_unit_tests_and_lesson_00_on_colabs_stack():
+    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+                if line.strip() and not line.startswith("#")]
+    colab = [c for c in commands if c.startswith("make test-colab")]
+    assert colab == ["make test-colab COLAB_LESSONS=notebooks/00_setup.ipynb"]
+    pins = (ROOT / "requirements-colab.txt").read_text()
+    assert "googlecolab/backend-info" in pins and "tensorflow==2.20.0" in pins and "keras==3.13.2" in pins
 
 
 def _backend_lessons() -> set[str]:
@@ -105,3 +115,9 @@ def test_unit_tests_and_lessons_run_in_two_workers_each_lesson_whole_in_one():
     # LESSON_WORKERS=1: the lessons one at a time, for the seconds of a lesson alone
     assert _make_commands("test", "LESSON_WORKERS=1") == ["pytest -n 2 tests", "pytest notebooks"]
     assert _make_commands("test", "PYTEST_ARGS=tests -x") == ["pytest tests -x"]
+
+
+def test_make_test_colab_runs_the_unit_tests_then_the_named_lessons_in_the_colab_venv():
+    commands = _make_commands("test-colab", "COLAB_LESSONS=notebooks/00_setup.ipynb")
+    assert commands == [".venv-colab/bin/python -m pytest -n 2 tests",
+                        ".venv-colab/bin/python -m pytest -n 2 --dist loadfile notebooks/00_setup.ipynb"]
