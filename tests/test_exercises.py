@@ -204,6 +204,22 @@ def test_code_exercises_accept_right_code_and_reject_wrong_code(exercise_id):
     assert exercises.check(exercise_id, lambda *args: 1 / 0) is False     # a crash is a wrong answer, not an error
 
 
+def test_a_learners_error_is_shown_with_their_line_and_the_hint(capsys):
+    """The exception a learner's code raised is not swallowed: its type, message and line come with the hint."""
+    def build(window):
+        weights = np.zeros(window)
+        return weights.reshape(window + 1)  # the learner's mistake
+
+    assert exercises.check("00.1", build) is False
+    out = capsys.readouterr().out
+    assert "raised ValueError: cannot reshape array of size 48 into shape (49,)" in out
+    assert "at your line `return weights.reshape(window + 1)  # the learner's mistake`" in out
+    assert "Hint: A linear AR" in out
+    # an answer that breaks only inside the checker is named, with what it raised
+    assert exercises.check("03.4", lambda steps, layers: "many") is False
+    assert "could not be checked: it gave something that raised ValueError" in capsys.readouterr().out
+
+
 KNOWN_ANSWERS = {
     "09.2": 31,                             # predictions 10..40 read character 10 (field 31)
     "10.3": 3 / 7,                          # (K - 1) / (M + K - 1) idle slots

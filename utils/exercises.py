@@ -11,6 +11,9 @@ Expected answers are computed from the course's own code where possible, not typ
 so they stay right when the code changes. Exercises whose answer is a function (the
 learner writes code) carry a ``verify`` function that runs it instead.
 
+A function answer that raises is wrong, and the message shows the error and the learner's line
+that raised it (:func:`raised`), then the hint.
+
 How answers are compared: numbers within ``rel_tol``/``abs_tol`` (``True`` and ``False``
 are not numbers here); strings ignoring case and surrounding spaces; tuples and lists
 entry by entry; anything else (an array against a string answer, say) is simply wrong.
@@ -75,32 +78,29 @@ def _column_reader_works(build) -> bool:
 
     keras = import_keras()
     digits = data.load_digits(seed=0)
-    try:
-        seed_everything(0)
-        model = build()
-        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 10):
-            return False
-        recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.SimpleRNN)]
-        dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-        if len(recurrent) != 1 or len(dense) != 1:
-            return False
-        rows = keras.Input(shape=(8, 8))
-        row_rnn, row_dense = keras.layers.SimpleRNN(recurrent[0].units), keras.layers.Dense(10, activation="softmax")
-        row_reader = keras.Model(rows, row_dense(row_rnn(rows)))
-        row_rnn.set_weights(recurrent[0].get_weights())
-        row_dense.set_weights(dense[0].get_weights())
-        probe = digits.x_test[:64]
-        if not np.allclose(model.predict(probe, verbose=0), row_reader.predict(probe.transpose(0, 2, 1), verbose=0),
-                           atol=1e-5):
-            return False                                                   # it does not read the columns
-        model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy",
-                      steps_per_execution=steps_per_execution())
-        model.fit(digits.x_train, digits.y_train, epochs=10, batch_size=32, verbose=0)
-        accuracy = float((model.predict(digits.x_test, verbose=0).argmax(-1) == digits.y_test).mean())
-        print(f"[01.5] test accuracy after 10 epochs: {accuracy:.3f}")
-        return accuracy > 0.9
-    except Exception:
+    seed_everything(0)
+    model = build()
+    if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 10):
         return False
+    recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.SimpleRNN)]
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    if len(recurrent) != 1 or len(dense) != 1:
+        return False
+    rows = keras.Input(shape=(8, 8))
+    row_rnn, row_dense = keras.layers.SimpleRNN(recurrent[0].units), keras.layers.Dense(10, activation="softmax")
+    row_reader = keras.Model(rows, row_dense(row_rnn(rows)))
+    row_rnn.set_weights(recurrent[0].get_weights())
+    row_dense.set_weights(dense[0].get_weights())
+    probe = digits.x_test[:64]
+    if not np.allclose(model.predict(probe, verbose=0), row_reader.predict(probe.transpose(0, 2, 1), verbose=0),
+                       atol=1e-5):
+        return False                                                   # it does not read the columns
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy",
+                  steps_per_execution=steps_per_execution())
+    model.fit(digits.x_train, digits.y_train, epochs=10, batch_size=32, verbose=0)
+    accuracy = float((model.predict(digits.x_test, verbose=0).argmax(-1) == digits.y_test).mean())
+    print(f"[01.5] test accuracy after 10 epochs: {accuracy:.3f}")
+    return accuracy > 0.9
 
 
 def _linear_forecaster_works(build) -> bool:
@@ -111,23 +111,20 @@ def _linear_forecaster_works(build) -> bool:
 
     keras = import_keras()
     x, y, x_val, y_val = _sine_windows(0.1)
-    try:
-        seed_everything(0)
-        model = build(48)
-        if not isinstance(model, keras.Model) or model.count_params() != 49:
-            return False
-        probe = x_val[:64]
-        at = {scale: model.predict(scale * probe, verbose=0) for scale in (0.0, 1.0, 2.0)}
-        if at[1.0].shape != (64, 1) or not np.allclose(at[2.0] - at[0.0], 2 * (at[1.0] - at[0.0]), atol=1e-4):
-            return False                                                   # not linear (plus a constant)
-        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse", steps_per_execution=steps_per_execution())
-        model.fit(x, y, epochs=20, batch_size=64, verbose=0)
-        mse = float(((model.predict(x_val, verbose=0) - y_val) ** 2).mean())
-        persistence = float(((x_val[:, -1, :] - y_val) ** 2).mean())
-        print(f"[00.1] validation MSE {mse:.4f}: persistence {persistence:.4f}, least squares {_least_squares_ar_mse(0.1):.4f}")
-        return mse < 0.3 * persistence
-    except Exception:
+    seed_everything(0)
+    model = build(48)
+    if not isinstance(model, keras.Model) or model.count_params() != 49:
         return False
+    probe = x_val[:64]
+    at = {scale: model.predict(scale * probe, verbose=0) for scale in (0.0, 1.0, 2.0)}
+    if at[1.0].shape != (64, 1) or not np.allclose(at[2.0] - at[0.0], 2 * (at[1.0] - at[0.0]), atol=1e-4):
+        return False                                                   # not linear (plus a constant)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse", steps_per_execution=steps_per_execution())
+    model.fit(x, y, epochs=20, batch_size=64, verbose=0)
+    mse = float(((model.predict(x_val, verbose=0) - y_val) ** 2).mean())
+    persistence = float(((x_val[:, -1, :] - y_val) ** 2).mean())
+    print(f"[00.1] validation MSE {mse:.4f}: persistence {persistence:.4f}, least squares {_least_squares_ar_mse(0.1):.4f}")
+    return mse < 0.3 * persistence
 
 
 def _japanese_vowels_lengths() -> tuple[int, int]:
@@ -237,17 +234,14 @@ def _recalls_lag_32(body) -> bool:
     from utils.memory import receptive_field
 
     length, vocab, lag = 48, 8, 32
-    try:
-        model = _token_model(body, length, vocab)
-        field = receptive_field(model)
-        if not 33 <= field <= 63:
-            print(f"[02.5] the stack sees {field} steps; recalling lag 32 needs 33, one more layer gives 63")
-            return False
-        accuracy, epochs = _delayed_recall_accuracy(model, length, lag, epochs=6)
-        print(f"[02.5] field {field}: lag-32 validation accuracy {accuracy:.3f} after {epochs} epochs")
-        return accuracy > 0.95
-    except Exception:
+    model = _token_model(body, length, vocab)
+    field = receptive_field(model)
+    if not 33 <= field <= 63:
+        print(f"[02.5] the stack sees {field} steps; recalling lag 32 needs 33, one more layer gives 63")
         return False
+    accuracy, epochs = _delayed_recall_accuracy(model, length, lag, epochs=6)
+    print(f"[02.5] field {field}: lag-32 validation accuracy {accuracy:.3f} after {epochs} epochs")
+    return accuracy > 0.95
 
 
 def _outputs_moved_by_step_10_of_16() -> int:
@@ -269,24 +263,21 @@ def _window_attention_works(window_mask) -> bool:
 
     keras = import_keras()
     length, vocab, lag, window = 32, 8, 4, 8
-    try:
-        for case in [(5, 1), (6, 3), (10, 4), (length, window), (12, 20)]:
-            mask = np.asarray(window_mask(*case))
-            if mask.shape != (case[0], case[0]) or not np.array_equal(mask.astype(bool), _window_reference(*case)):
-                print(f"[08.5] window_mask{case} is not the expected ({case[0]}, {case[0]}) mask")
-                return False
-        seed_everything(0)
-        tokens = keras.Input(shape=(length,))
-        h = PositionEmbedding()(keras.layers.Dense(32)(keras.layers.Embedding(vocab, 16)(tokens)))
-        mask = np.asarray(window_mask(length, window)).astype(bool)[None]          # (1, query step, key step)
-        h = h + keras.layers.MultiHeadAttention(2, 16)(h, h, attention_mask=mask)
-        h = keras.layers.Dense(32, activation="relu")(h)
-        model = keras.Model(tokens, keras.layers.Dense(vocab, activation="softmax")(h))
-        accuracy, epochs = _delayed_recall_accuracy(model, length, lag, epochs=4)
-        print(f"[08.5] attention with a window of {window}: lag-{lag} recall {accuracy:.3f} after {epochs} epochs")
-        return accuracy > 0.95
-    except Exception:
-        return False
+    for case in [(5, 1), (6, 3), (10, 4), (length, window), (12, 20)]:
+        mask = np.asarray(window_mask(*case))
+        if mask.shape != (case[0], case[0]) or not np.array_equal(mask.astype(bool), _window_reference(*case)):
+            print(f"[08.5] window_mask{case} is not the expected ({case[0]}, {case[0]}) mask")
+            return False
+    seed_everything(0)
+    tokens = keras.Input(shape=(length,))
+    h = PositionEmbedding()(keras.layers.Dense(32)(keras.layers.Embedding(vocab, 16)(tokens)))
+    mask = np.asarray(window_mask(length, window)).astype(bool)[None]          # (1, query step, key step)
+    h = h + keras.layers.MultiHeadAttention(2, 16)(h, h, attention_mask=mask)
+    h = keras.layers.Dense(32, activation="relu")(h)
+    model = keras.Model(tokens, keras.layers.Dense(vocab, activation="softmax")(h))
+    accuracy, epochs = _delayed_recall_accuracy(model, length, lag, epochs=4)
+    print(f"[08.5] attention with a window of {window}: lag-{lag} recall {accuracy:.3f} after {epochs} epochs")
+    return accuracy > 0.95
 
 
 def _long_adder_works(build) -> bool:
@@ -300,26 +291,23 @@ def _long_adder_works(build) -> bool:
     length = 50
     x, y = data.adding_problem(5000, length, seed=0)
     x_val, y_val = data.adding_problem(1000, length, seed=1)
-    try:
-        seed_everything(0)
-        model = build(length)
-        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 1):
-            print("[04.6] long_adder(length) should return a Keras model with one output")
-            return False
-        kinds = [type(layer).__name__ for layer in model.layers]
-        recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
-        if len(recurrent) != 1 or recurrent[0].cell.units != 32 or any("Conv" in k or "Pool" in k for k in kinds):
-            print(f"[04.6] expected one recurrent layer of 32 units and no convolution or pooling; got {', '.join(kinds)}")
-            return False
-        model.compile(optimizer=keras.optimizers.Adam(1e-2, clipnorm=1.0), loss="mse")
-        mse, epochs = float("inf"), 0
-        while mse >= 0.05 and epochs < 4:
-            model.fit(x, y, batch_size=64, epochs=1, verbose=0)
-            mse, epochs = float(model.evaluate(x_val, y_val, batch_size=500, verbose=0)), epochs + 1
-        print(f"[04.6] {recurrent[0].cell.__class__.__name__}: validation MSE {mse:.4f} after {epochs} epochs at T = {length}")
-        return mse < 0.05
-    except Exception:
+    seed_everything(0)
+    model = build(length)
+    if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 1):
+        print("[04.6] long_adder(length) should return a Keras model with one output")
         return False
+    kinds = [type(layer).__name__ for layer in model.layers]
+    recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
+    if len(recurrent) != 1 or recurrent[0].cell.units != 32 or any("Conv" in k or "Pool" in k for k in kinds):
+        print(f"[04.6] expected one recurrent layer of 32 units and no convolution or pooling; got {', '.join(kinds)}")
+        return False
+    model.compile(optimizer=keras.optimizers.Adam(1e-2, clipnorm=1.0), loss="mse")
+    mse, epochs = float("inf"), 0
+    while mse >= 0.05 and epochs < 4:
+        model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+        mse, epochs = float(model.evaluate(x_val, y_val, batch_size=500, verbose=0)), epochs + 1
+    print(f"[04.6] {recurrent[0].cell.__class__.__name__}: validation MSE {mse:.4f} after {epochs} epochs at T = {length}")
+    return mse < 0.05
 
 
 def _saturated_slope_at_gain_08() -> float:
@@ -369,17 +357,14 @@ def _parallel_recall_works(body) -> bool:
     from utils.bench import critical_path_length
 
     length, vocab, lag = 64, 8, 8
-    try:
-        model = _token_model(body, length, vocab)
-        path = critical_path_length(model)
-        if path > 4:
-            print(f"[03.5] the model needs {path} sequential steps; the budget is 4 (embedding and readout take 2)")
-            return False
-        accuracy, epochs = _delayed_recall_accuracy(model, length, lag, epochs=4)
-        print(f"[03.5] critical path {path}: lag-{lag} validation accuracy {accuracy:.3f} after {epochs} epochs")
-        return accuracy > 0.95
-    except Exception:
+    model = _token_model(body, length, vocab)
+    path = critical_path_length(model)
+    if path > 4:
+        print(f"[03.5] the model needs {path} sequential steps; the budget is 4 (embedding and readout take 2)")
         return False
+    accuracy, epochs = _delayed_recall_accuracy(model, length, lag, epochs=4)
+    print(f"[03.5] critical path {path}: lag-{lag} validation accuracy {accuracy:.3f} after {epochs} epochs")
+    return accuracy > 0.95
 
 
 def _vowel_reader_works(build) -> bool:
@@ -392,28 +377,25 @@ def _vowel_reader_works(build) -> bool:
     keras = import_keras()
     vowels = data.load_ucr("JapaneseVowels")
     x_train, x_test = models.standardize(vowels.x_train, vowels.x_test, vowels.lengths_train, vowels.lengths_test)
-    try:
-        seed_everything(0)
-        model = build()
-        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 9):
-            print("[05.2] build() should return a Keras model with a 9-way output")
-            return False
-        if not any(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers):
-            print("[05.2] the model should read in both directions (keras.layers.Bidirectional)")
-            return False
-        short = int(np.argmin(vowels.lengths_test))
-        alone = model.predict(x_test[short:short + 1, :vowels.lengths_test[short]], verbose=0)
-        padded = model.predict(x_test[short:short + 1], verbose=0)
-        if np.abs(alone - padded).max() > 1e-4:
-            print(f"[05.2] padding changes the output by {np.abs(alone - padded).max():.1e}: it is not skipped")
-            return False
-        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
-        model.fit(x_train, vowels.y_train, epochs=15, batch_size=32, verbose=0)
-        accuracy = float((model.predict(x_test, batch_size=370, verbose=0).argmax(-1) == vowels.y_test).mean())
-        print(f"[05.2] padding skipped; test accuracy {accuracy:.3f} after 15 epochs")
-        return accuracy > 0.9
-    except Exception:
+    seed_everything(0)
+    model = build()
+    if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 9):
+        print("[05.2] build() should return a Keras model with a 9-way output")
         return False
+    if not any(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers):
+        print("[05.2] the model should read in both directions (keras.layers.Bidirectional)")
+        return False
+    short = int(np.argmin(vowels.lengths_test))
+    alone = model.predict(x_test[short:short + 1, :vowels.lengths_test[short]], verbose=0)
+    padded = model.predict(x_test[short:short + 1], verbose=0)
+    if np.abs(alone - padded).max() > 1e-4:
+        print(f"[05.2] padding changes the output by {np.abs(alone - padded).max():.1e}: it is not skipped")
+        return False
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    model.fit(x_train, vowels.y_train, epochs=15, batch_size=32, verbose=0)
+    accuracy = float((model.predict(x_test, batch_size=370, verbose=0).argmax(-1) == vowels.y_test).mean())
+    print(f"[05.2] padding skipped; test accuracy {accuracy:.3f} after 15 epochs")
+    return accuracy > 0.9
 
 
 def _combine_works(function) -> bool:
@@ -421,17 +403,14 @@ def _combine_works(function) -> bool:
     from utils import scan  # imports Keras, which only this checker needs
 
     rng = np.random.default_rng(3)
-    try:
-        for steps in (1, 5, 16, 23):
-            a = rng.uniform(0, 1, (1, steps, 3)).astype("float32")
-            b = rng.normal(size=(1, steps, 3)).astype("float32")
-            expected = scan.keras.ops.convert_to_numpy(scan.linear_recurrence_sequential(a, b))
-            states = scan.keras.ops.convert_to_numpy(scan.linear_recurrence_parallel(a, b, combine=function))
-            if states.shape != expected.shape or not np.allclose(states, expected, atol=1e-5):
-                return False
-        return True
-    except Exception:
-        return False
+    for steps in (1, 5, 16, 23):
+        a = rng.uniform(0, 1, (1, steps, 3)).astype("float32")
+        b = rng.normal(size=(1, steps, 3)).astype("float32")
+        expected = scan.keras.ops.convert_to_numpy(scan.linear_recurrence_sequential(a, b))
+        states = scan.keras.ops.convert_to_numpy(scan.linear_recurrence_parallel(a, b, combine=function))
+        if states.shape != expected.shape or not np.allclose(states, expected, atol=1e-5):
+            return False
+    return True
 
 
 def _bag_of_embeddings_works(build) -> bool:
@@ -448,26 +427,23 @@ def _bag_of_embeddings_works(build) -> bool:
         return data.pad_sequences([vocabulary.encode(text.words(t)) for t in texts], 40)
 
     x_train, x_test = encode(snippets.texts_train), encode(snippets.texts_test)
-    try:
-        seed_everything(0)
-        model = build(len(vocabulary), 40)
-        if not isinstance(model, keras.Model):
-            return False
-        probe = x_test[:256]
-        shuffled = probe.copy()
-        rng = np.random.default_rng(0)
-        for row in shuffled:
-            n = int((row > 0).sum())
-            row[:n] = rng.permutation(row[:n])
-        if not np.allclose(model.predict(probe, verbose=0), model.predict(shuffled, verbose=0), atol=1e-5):
-            return False
-        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
-        model.fit(x_train, snippets.y_train, epochs=2, batch_size=64, verbose=0)
-        accuracy = float((model.predict(x_test, verbose=0).argmax(-1) == snippets.y_test).mean())
-        print(f"[09.1] test accuracy after 2 epochs: {accuracy:.3f}")
-        return accuracy > 0.70
-    except Exception:
+    seed_everything(0)
+    model = build(len(vocabulary), 40)
+    if not isinstance(model, keras.Model):
         return False
+    probe = x_test[:256]
+    shuffled = probe.copy()
+    rng = np.random.default_rng(0)
+    for row in shuffled:
+        n = int((row > 0).sum())
+        row[:n] = rng.permutation(row[:n])
+    if not np.allclose(model.predict(probe, verbose=0), model.predict(shuffled, verbose=0), atol=1e-5):
+        return False
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    model.fit(x_train, snippets.y_train, epochs=2, batch_size=64, verbose=0)
+    accuracy = float((model.predict(x_test, verbose=0).argmax(-1) == snippets.y_test).mean())
+    print(f"[09.1] test accuracy after 2 epochs: {accuracy:.3f}")
+    return accuracy > 0.70
 
 
 def _shift_tolerant_cnn_works(build) -> bool:
@@ -480,19 +456,16 @@ def _shift_tolerant_cnn_works(build) -> bool:
     keras = import_keras()
     fashion = data.load_fashion_mnist(600, seed=0)
     probe, labels = fashion.x_test[:1000], fashion.y_test[:1000]
-    try:
-        seed_everything(0)
-        model = build()
-        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 10):
-            return False
-        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
-        model.fit(fashion.x_train, fashion.y_train, epochs=1, batch_size=64, verbose=0)
-        centred, moved = (float((model.predict(x, batch_size=500, verbose=0).argmax(-1) == labels).mean())
-                          for x in (probe, data.shift_images(probe, 4, seed=0)))
-        print(f"[06.1] test accuracy {centred:.3f} centred, {moved:.3f} moved 4 pixels (keeps {moved / centred:.2f})")
-        return centred > 0.6 and moved >= 0.6 * centred
-    except Exception:
+    seed_everything(0)
+    model = build()
+    if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 10):
         return False
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    model.fit(fashion.x_train, fashion.y_train, epochs=1, batch_size=64, verbose=0)
+    centred, moved = (float((model.predict(x, batch_size=500, verbose=0).argmax(-1) == labels).mean())
+                      for x in (probe, data.shift_images(probe, 4, seed=0)))
+    print(f"[06.1] test accuracy {centred:.3f} centred, {moved:.3f} moved 4 pixels (keeps {moved / centred:.2f})")
+    return centred > 0.6 and moved >= 0.6 * centred
 
 
 def _small_fcn_works(build) -> bool:
@@ -507,23 +480,20 @@ def _small_fcn_works(build) -> bool:
     gunpoint = data.load_ucr("GunPoint")
     x_train, x_test = models.standardize(gunpoint.x_train, gunpoint.x_test)
     stream = np.resize(np.arange(len(x_train)), 256 * 16)
-    try:
-        seed_everything(0)
-        model = build(x_train.shape[1:], 2)
-        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 2):
-            return False
-        parameters = model.count_params()
-        if parameters >= 5000:
-            print(f"[07.4] {parameters:,} parameters: the exercise asks for fewer than 5,000")
-            return False
-        model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-2, 256)),
-                      loss="sparse_categorical_crossentropy")
-        model.fit(x_train[stream], gunpoint.y_train[stream], epochs=1, batch_size=16, verbose=0)
-        accuracy = float((model.predict(x_test, batch_size=150, verbose=0).argmax(-1) == gunpoint.y_test).mean())
-        print(f"[07.4] {parameters:,} parameters, GunPoint test accuracy after 256 updates: {accuracy:.3f}")
-        return accuracy > 0.85
-    except Exception:
+    seed_everything(0)
+    model = build(x_train.shape[1:], 2)
+    if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, 2):
         return False
+    parameters = model.count_params()
+    if parameters >= 5000:
+        print(f"[07.4] {parameters:,} parameters: the exercise asks for fewer than 5,000")
+        return False
+    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-2, 256)),
+                  loss="sparse_categorical_crossentropy")
+    model.fit(x_train[stream], gunpoint.y_train[stream], epochs=1, batch_size=16, verbose=0)
+    accuracy = float((model.predict(x_test, batch_size=150, verbose=0).argmax(-1) == gunpoint.y_test).mean())
+    print(f"[07.4] {parameters:,} parameters, GunPoint test accuracy after 256 updates: {accuracy:.3f}")
+    return accuracy > 0.85
 
 
 def _electricity_windows(split: str):
@@ -547,25 +517,22 @@ def _yesterday_plus_correction_works(build) -> bool:
     keras = import_keras()
     x, y, scale = _electricity_windows("train")
     x_val, y_val, _ = _electricity_windows("validation")
-    try:
-        seed_everything(0)
-        model = build()
-        if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, y.shape[1]):
-            return False
-        start = model.get_weights()
-        model.set_weights([np.zeros_like(w) for w in start])
-        if not np.allclose(model.predict(x_val[:64], verbose=0), x_val[:64, :, 0], atol=1e-5):
-            return False                                        # at zero weights it is not same time yesterday
-        model.set_weights(start)
-        decay = keras.optimizers.schedules.CosineDecay(0.1, 10 * -(-len(x) // 64))     # lesson 11's schedule
-        model.compile(optimizer=keras.optimizers.Adam(decay), loss="mse", steps_per_execution=steps_per_execution())
-        model.fit(x, y, epochs=10, batch_size=64, verbose=0)
-        mae = float(np.abs(model.predict(x_val, batch_size=512, verbose=0) - y_val).mean()) * scale
-        yesterday = float(np.abs(x_val[:, :, 0] - y_val).mean()) * scale
-        print(f"[11.1] validation MAE {mae:.0f} MW, same time yesterday {yesterday:.0f} MW ({mae / yesterday:.2f} of it)")
-        return mae < 0.95 * yesterday
-    except Exception:
+    seed_everything(0)
+    model = build()
+    if not isinstance(model, keras.Model) or tuple(model.output.shape) != (None, y.shape[1]):
         return False
+    start = model.get_weights()
+    model.set_weights([np.zeros_like(w) for w in start])
+    if not np.allclose(model.predict(x_val[:64], verbose=0), x_val[:64, :, 0], atol=1e-5):
+        return False                                        # at zero weights it is not same time yesterday
+    model.set_weights(start)
+    decay = keras.optimizers.schedules.CosineDecay(0.1, 10 * -(-len(x) // 64))     # lesson 11's schedule
+    model.compile(optimizer=keras.optimizers.Adam(decay), loss="mse", steps_per_execution=steps_per_execution())
+    model.fit(x, y, epochs=10, batch_size=64, verbose=0)
+    mae = float(np.abs(model.predict(x_val, batch_size=512, verbose=0) - y_val).mean()) * scale
+    yesterday = float(np.abs(x_val[:, :, 0] - y_val).mean()) * scale
+    print(f"[11.1] validation MAE {mae:.0f} MW, same time yesterday {yesterday:.0f} MW ({mae / yesterday:.2f} of it)")
+    return mae < 0.95 * yesterday
 
 
 def _horizons_without_yesterday(dilations=(1, 2, 4, 8)) -> int:
@@ -590,26 +557,23 @@ def _data_parallel_training_works(train) -> bool:
         inputs = keras.Input(shape=(10, 2))
         return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(8)(inputs)))
 
-    try:
-        seed_everything(0)
-        start = lstm().get_weights()
-        with distribute.data_parallel(1):                # the reference on the same kind of device
-            reference = lstm()
-            reference.set_weights(start)
-            reference.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
-            reference.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
-        for replicas in sorted({min(2, len(distribute.devices())), min(4, len(distribute.devices()))}):
-            model = train(lstm, start, x, y, replicas, 32)
-            if not isinstance(model, keras.Model) or distribute.replica_count(model) != replicas:
-                print(f"[10.1] the function should return the trained model, built on {replicas} devices")
-                return False
-            difference = max(float(np.abs(a - b).max()) for a, b in zip(model.get_weights(), reference.get_weights()))
-            print(f"[10.1] {replicas} devices vs 1, global batch 32: largest weight difference {difference:.1e}")
-            if not difference < 1e-5:
-                return False
-        return True
-    except Exception:
-        return False
+    seed_everything(0)
+    start = lstm().get_weights()
+    with distribute.data_parallel(1):                # the reference on the same kind of device
+        reference = lstm()
+        reference.set_weights(start)
+        reference.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+        reference.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    for replicas in sorted({min(2, len(distribute.devices())), min(4, len(distribute.devices()))}):
+        model = train(lstm, start, x, y, replicas, 32)
+        if not isinstance(model, keras.Model) or distribute.replica_count(model) != replicas:
+            print(f"[10.1] the function should return the trained model, built on {replicas} devices")
+            return False
+        difference = max(float(np.abs(a - b).max()) for a, b in zip(model.get_weights(), reference.get_weights()))
+        print(f"[10.1] {replicas} devices vs 1, global batch 32: largest weight difference {difference:.1e}")
+        if not difference < 1e-5:
+            return False
+    return True
 
 
 def _two_sided_halo_works(halo_for) -> bool:
@@ -619,30 +583,27 @@ def _two_sided_halo_works(halo_for) -> bool:
     from utils.runtime import import_keras, seed_everything
 
     keras = import_keras()
-    try:
-        for kernel_size, dilations in ((3, (1, 2, 4)), (5, (1, 1)), (3, (1,)), (5, (1, 3))):
-            seed_everything(0)
-            inputs = keras.Input(shape=(None, 3))
-            h = inputs
-            for dilation in dilations:
-                h = keras.layers.Conv1D(3, kernel_size, dilation_rate=dilation, padding="same", activation="tanh")(h)
-            stack = keras.Model(inputs, h)
-            x = np.random.default_rng(0).normal(size=(2, 128, 3)).astype("float32")
-            whole = keras.ops.convert_to_numpy(stack(x))
-            halo = int(halo_for(kernel_size, list(dilations)))
-            for tried, should_match in ((halo, True), (halo - 1, False)):
-                if not 0 <= tried <= 32:
-                    if should_match:
-                        return False
-                    continue
-                pieces = distribute.split_with_halo(x, 4, tried, after=tried)
-                joined = distribute.join_without_halo([keras.ops.convert_to_numpy(stack(p)) for p in pieces], tried,
-                                                      after=tried)
-                if bool(np.abs(joined - whole).max() < 1e-5) != should_match:
+    for kernel_size, dilations in ((3, (1, 2, 4)), (5, (1, 1)), (3, (1,)), (5, (1, 3))):
+        seed_everything(0)
+        inputs = keras.Input(shape=(None, 3))
+        h = inputs
+        for dilation in dilations:
+            h = keras.layers.Conv1D(3, kernel_size, dilation_rate=dilation, padding="same", activation="tanh")(h)
+        stack = keras.Model(inputs, h)
+        x = np.random.default_rng(0).normal(size=(2, 128, 3)).astype("float32")
+        whole = keras.ops.convert_to_numpy(stack(x))
+        halo = int(halo_for(kernel_size, list(dilations)))
+        for tried, should_match in ((halo, True), (halo - 1, False)):
+            if not 0 <= tried <= 32:
+                if should_match:
                     return False
-        return True
-    except Exception:
-        return False
+                continue
+            pieces = distribute.split_with_halo(x, 4, tried, after=tried)
+            joined = distribute.join_without_halo([keras.ops.convert_to_numpy(stack(p)) for p in pieces], tried,
+                                                  after=tried)
+            if bool(np.abs(joined - whole).max() < 1e-5) != should_match:
+                return False
+    return True
 
 
 def _cnn_predictions_moved_by_character_10() -> int:
@@ -663,11 +624,8 @@ def _pipeline_idle_4_by_4() -> float:
 def _runs_like(reference, cases):
     """A verify function: the learner's function must match ``reference`` on every argument tuple in ``cases``."""
     def verify(function) -> bool:
-        try:
-            return all(np.allclose(np.asarray(function(*args), dtype=float), np.asarray(reference(*args), dtype=float))
-                       for args in cases)
-        except Exception:
-            return False
+        return all(np.allclose(np.asarray(function(*args), dtype=float), np.asarray(reference(*args), dtype=float))
+                   for args in cases)
     return verify
 
 
@@ -837,6 +795,27 @@ def _matches(answer: Any, expected: Any, rel_tol: float, abs_tol: float) -> bool
     raise TypeError(f"cannot compare against an expected answer of type {type(expected).__name__}")
 
 
+def raised(error: BaseException) -> str:
+    """Says what ``error`` was and, when the learner's own code raised it, on which of their lines.
+
+    The learner's line is the last frame of the traceback outside ``utils/`` and the installed
+    packages: a notebook cell, or the learner's own module.
+    """
+    import linecache
+    import sys
+    import traceback
+    from pathlib import Path
+
+    library = (str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix, sys.exec_prefix)
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not frame.filename.startswith(library) and not frame.filename.startswith("<frozen")]
+    what = f"{type(error).__name__}: {error}".strip().rstrip(":")
+    if not frames:
+        return f"could not be checked: it gave something that raised {what}"
+    line = (frames[-1].line or linecache.getline(frames[-1].filename, frames[-1].lineno)).strip()
+    return f"raised {what}, at your line `{line}`" if line else f"raised {what}"
+
+
 def check(exercise_id: str, answer: Any) -> bool:
     """Check ``answer`` for exercise ``exercise_id`` and print a one-line verdict."""
     if not isinstance(exercise_id, str) or exercise_id not in EXERCISES:
@@ -846,8 +825,12 @@ def check(exercise_id: str, answer: Any) -> bool:
         print(f"[{exercise_id}] not answered yet: replace None with your answer and run the cell again.")
         return False
     if exercise.verify is not None:
-        right = callable(answer) and exercise.verify(answer)
         shown = getattr(answer, "__name__", repr(answer))
+        try:
+            right = callable(answer) and exercise.verify(answer)
+        except Exception as error:  # the learner's code raised: show what and where, then the hint
+            print(f"[{exercise_id}] not quite: {shown} {raised(error)}. Hint: {exercise.hint}")
+            return False
     else:
         right = _matches(answer, exercise.expected(), exercise.rel_tol, exercise.abs_tol)
         shown = repr(answer)
