@@ -166,7 +166,7 @@ def _yesterday_plus_correction():
 
 
 def _linear_day_forecaster():
-    """A plausible wrong 10.1: section 3's linear model, which forecasts 0 (the mean) at zero weights."""
+    """A plausible wrong 11.1: section 3's linear model, which forecasts 0 (the mean) at zero weights."""
     keras, window = _day_window()
     return keras.Model(window, keras.layers.Dense(48)(keras.layers.Flatten()(window)))
 
