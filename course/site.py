@@ -60,6 +60,11 @@ class LessonEntry:
 _LESSON_LINK = re.compile(r"\]\((\d\d_[\w-]+)\.ipynb(#[^)\s]*)?\)")
 
 
+def links_to_built(markdown: str, built: set[str]) -> str:
+    """Markdown whose links to lessons not in this build lead to the front page instead."""
+    return _LESSON_LINK.sub(lambda m: m.group(0) if m.group(1) in built else "](index.md)", markdown)
+
+
 def lesson_source(nb, built: set[str]):
     """The executed notebook as the site shows it: badges as text links, evidence cells collapsed.
 
@@ -68,14 +73,11 @@ def lesson_source(nb, built: set[str]):
     """
     from course.sync import badges_as_links
 
-    def link(match: re.Match) -> str:
-        return match.group(0) if match.group(1) in built else "](index.md)"
-
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
         if cell.cell_type == "markdown":
-            cell.source = _LESSON_LINK.sub(link, badges_as_links(cell.source))
+            cell.source = links_to_built(badges_as_links(cell.source), built)
             if EVIDENCE_TAG in tags:
                 cell.source = f":::{{admonition}} The evidence\n:class: dropdown evidence\n{cell.source}\n:::"
         elif EVIDENCE_TAG in tags and "hide-cell" not in tags:
@@ -87,7 +89,7 @@ def _level_label(level: str) -> str:
     return {"core": "core", "advanced": "advanced", "core, advanced sections": "core + advanced"}.get(level, level)
 
 
-def front_page(lessons: list[LessonEntry], built_at: str) -> str:
+def front_page(lessons: list[LessonEntry], built_at: str, pages: tuple[str, ...] = ()) -> str:
     """The site's front page (MyST markdown): every lesson's level, claim, status, run time and files."""
     rows = ["| lesson | level | what it demonstrates | status | run time | files |", "|---|---|---|---|---|---|"]
     for lesson in lessons:
@@ -100,16 +102,19 @@ def front_page(lessons: list[LessonEntry], built_at: str) -> str:
         status = lesson.status + (f": {lesson.error}" if lesson.error else "")
         rows.append(f"| {name} | {_level_label(lesson.level)} | {lesson.claim} | {status} | {seconds} | "
                     f"{' · '.join(files)} |")
-    pages = [f"{lesson.number} · {lesson.title}{'' if lesson.level == 'core' else f' ({_level_label(lesson.level)})'}"
-             f" <{lesson.stem}>" for lesson in lessons if lesson.status != "not built"]
+    entries = [f"{lesson.number} · {lesson.title}{'' if lesson.level == 'core' else f' ({_level_label(lesson.level)})'}"
+               f" <{lesson.stem}>" for lesson in lessons if lesson.status != "not built"]
+    reference = " The [glossary](glossary.md) defines every term the lessons use." if "glossary" in pages else ""
     return "\n".join([
         "# RNN vs CNN: a hands-on Keras course", "",
         "Every lesson below ran top to bottom in this build, with every figure and check. "
         "Search (the box in the sidebar) finds a lesson by any word of its text. "
-        "The level says who it is for: **core** is the main path; **advanced** parts are for a second reading.", "",
+        "The level says who it is for: **core** is the main path; **advanced** parts are for a second reading."
+        + reference, "",
         f"Last build: {built_at}. Run times are this build's, on this machine.", "",
         *rows, "",
-        "```{toctree}", ":hidden:", ":caption: Lessons", "", *pages, "```", "",
+        "```{toctree}", ":hidden:", ":caption: Lessons", "", *entries, "```", "",
+        *(["```{toctree}", ":hidden:", ":caption: Reference", "", *pages, "```", ""] if pages else []),
         *(["```{toctree}", ":hidden:", ":caption: Reports", "",
            *sorted({report_page(r).removesuffix(".md") for lesson in lessons for r in lesson.reports if _has_page(r)}),
            "```", ""] if any(_has_page(r) for lesson in lessons for r in lesson.reports) else []),
@@ -152,15 +157,20 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text)
 
 
-def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str) -> Path:
-    """Write the Sphinx sources for the built lessons into ``out_dir/.site``; return that folder."""
+def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str, pages: tuple[Path, ...] = ()) -> Path:
+    """Write the Sphinx sources for the built lessons into ``out_dir/.site``; return that folder.
+
+    ``pages`` are markdown pages beside the lessons (the glossary), listed under "Reference".
+    """
     source = out_dir / SOURCE_DIR
     source.mkdir(parents=True, exist_ok=True)
-    wanted = {"conf.py", "index.md", "_static/course.css"}
+    wanted = {"conf.py", "index.md", "_static/course.css", *(page.name for page in pages)}
     _write_if_changed(source / "conf.py", conf_py())
     _write_if_changed(source / "_static" / "course.css", COURSE_CSS)
-    _write_if_changed(source / "index.md", front_page(lessons, built_at))
+    _write_if_changed(source / "index.md", front_page(lessons, built_at, tuple(page.stem for page in pages)))
     built = {lesson.stem for lesson in lessons if lesson.status != "not built"}
+    for page in pages:
+        _write_if_changed(source / page.name, links_to_built(page.read_text(), built))
     for lesson in lessons:
         executed = out_dir / "notebooks" / f"{lesson.stem}.ipynb"
         if lesson.stem not in built or not executed.is_file():
@@ -234,14 +244,15 @@ def copy_mathjax(html_dir: Path) -> Path:
     return target
 
 
-def build_html(out_dir: Path, lessons: list[LessonEntry], built_at: str, log=print) -> Path:
-    """Render the built lessons into ``out_dir/html`` with Sphinx; return the front page.
+def build_html(out_dir: Path, lessons: list[LessonEntry], built_at: str, pages: tuple[Path, ...] = (),
+               log=print) -> Path:
+    """Render the built lessons (and ``pages``, see :func:`write_sources`) into ``out_dir/html``; return the front page.
 
     Raises ``RuntimeError`` with Sphinx's own messages if it fails.
     """
     from sphinx.cmd.build import build_main
 
-    source = write_sources(out_dir, lessons, built_at)
+    source = write_sources(out_dir, lessons, built_at, pages)
     html_dir = out_dir / HTML_DIR
     errors = io.StringIO()
     import contextlib

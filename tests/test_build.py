@@ -122,6 +122,7 @@ def built_site(tmp_path_factory):
     nb.cells[-1].metadata["tags"] = [site.EVIDENCE_TAG]
     nb.cells.insert(2, new_markdown_cell("The thirdword check: evidenceproseword.", metadata={"tags": [site.EVIDENCE_TAG]}))
     nbformat.write(nb, third)
+    (notebooks / "glossary.md").write_text("# Glossary\n\n- **Thirdterm**: defined in [02](02_third.ipynb).\n")
     (out / "html").mkdir(parents=True)
     (out / "html" / "my_notes.html").write_text("<p>mine</p>")
     return notebooks, out, build.main(["--notebooks", str(notebooks), "--out", str(out)])
@@ -165,6 +166,14 @@ def test_site_pages_hide_the_bootstrap_input_and_link_lessons_in_order(built_sit
     assert 'class="prev-next-area"' in page
     first = (out / "html" / "00_first.html").read_text()
     assert 'href="01_second.html"' in first  # the markdown link to the .ipynb points at the page
+
+
+def test_site_lists_the_glossary_on_every_page(built_site):
+    _, out, _ = built_site
+    glossary = (out / "html" / "glossary.html").read_text()
+    assert "Thirdterm" in glossary and 'href="02_third.html"' in glossary
+    for page in ("index", "00_first", "02_third"):
+        assert 'href="glossary.html"' in (out / "html" / f"{page}.html").read_text(), page
 
 
 def test_site_collapses_evidence_cells(built_site):

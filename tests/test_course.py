@@ -1,6 +1,7 @@
 """The notebooks keep the course's rules: clean in git, shared cells in sync, the template."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -174,3 +175,15 @@ def test_stated_run_time_is_within_2x_of_the_readme_figures(path):
     for row in rows:
         assert 0.5 <= stated / row[number] <= 2, (
             f"{path.name} states {stated:.0f} s, docs/runtimes.csv measured {row[number]:.0f} s at 200 GFLOP/s")
+
+
+def test_glossary_defines_each_term_in_one_line_and_links_lessons_that_exist():
+    text = (ROOT / "notebooks" / "glossary.md").read_text()
+    entries = [line for line in text.splitlines() if line.startswith("- ")]
+    assert len(entries) >= 40
+    for entry in entries:
+        assert re.match(r"- \*\*[^*]+\*\*: \S", entry), entry
+    for target in re.findall(r"\]\(([^)]+)\)", text):
+        assert (ROOT / "notebooks" / target).is_file(), target
+    terms = [re.match(r"- \*\*([^*]+)\*\*", e).group(1).casefold() for e in entries]
+    assert len(terms) == len(set(terms)), "a term defined twice"
