@@ -176,6 +176,22 @@ def test_paired_verdict_uses_the_pairing():
     assert 2 * np.sqrt(0.73 * 0.27 / 1000 + 0.70 * 0.30 / 1000) > 0.03
 
 
+def test_paired_interval_agrees_with_scipys_paired_bootstrap_on_one_seed():
+    """With one seed the course's bootstrap is the textbook paired percentile bootstrap over examples."""
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    a = rng.random(600) < 0.80                       # model A right on about 80% of the examples
+    b = np.where(rng.random(600) < 0.7, a, rng.random(600) < 0.74)   # B mostly agrees with A: a real pairing
+    low, high = training._paired_interval((a.astype(float) - b)[None], 0.95, resamples=20000, seed=0)
+    reference = stats.bootstrap((a.astype(float), b.astype(float)), lambda x, y: np.mean(x - y), paired=True,
+                                vectorized=False, method="percentile", confidence_level=0.95, n_resamples=20000,
+                                random_state=1).confidence_interval
+    assert abs(low - reference.low) < 0.004 and abs(high - reference.high) < 0.004, (low, high, reference)
+    unpaired_width = 2 * 1.96 * np.sqrt(a.var() / 600 + b.var() / 600)
+    assert high - low < 0.8 * unpaired_width         # the pairing narrows it, as scipy's does
+
+
 def test_paired_verdict_rejects_bad_input():
     a = _correct(0.9, 100)
     with pytest.raises(ValueError, match="same \\(seeds, examples\\) shape"):
