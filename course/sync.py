@@ -109,8 +109,10 @@ def badges_as_links(markdown: str) -> str:
     return BADGE_RE.sub(links, markdown)
 
 
-BOOTSTRAP_MARKER = "# Course bootstrap"
+BOOTSTRAP_MARKER = "# Course set-up"
 """The first line of the bootstrap cell: ``make sync`` rewrites only a cell that starts with it."""
+FORMER_MARKERS = ("# Course bootstrap",)
+"""What the first line said before; ``make sync`` rewrites such a cell too."""
 
 BOOTSTRAP_TAG = "remove-input"
 """Cell tag on the bootstrap cell: the HTML build hides the input of cells carrying it."""
@@ -124,7 +126,7 @@ def bootstrap_source(url: str = COURSE_REPOSITORY) -> str:
 
     Installing what Colab lacks happens in ``runtime.setup``, once ``utils`` is importable.
     """
-    return f'''{BOOTSTRAP_MARKER} (the same in every lesson, written by `make sync`): make `utils` importable.
+    return f'''{BOOTSTRAP_MARKER} (the same in every lesson, written by `make sync`): find or fetch the course's `utils`.
 import os
 import pathlib
 import subprocess
@@ -214,7 +216,7 @@ def synced_notebook(path: Path):
     nb = nbformat.read(path, as_version=4)
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     first_code = code_cells[0] if code_cells else None
-    if first_code is None or not "".join(first_code.source).startswith(BOOTSTRAP_MARKER):
+    if first_code is None or not "".join(first_code.source).startswith((BOOTSTRAP_MARKER, *FORMER_MARKERS)):
         first_code = nbformat.v4.new_code_cell()
         position = nb.cells.index(code_cells[0]) if code_cells else len(nb.cells)
         nb.cells.insert(position, first_code)

@@ -161,7 +161,7 @@ def test_build_kernels_run_this_interpreter(built_site):
 def test_site_pages_hide_the_bootstrap_input_and_link_lessons_in_order(built_site):
     _, out, _ = built_site
     page = (out / "html" / "01_second.html").read_text()
-    assert "Course bootstrap" not in page and "sys.path.insert" not in page
+    assert "Course set-up" not in page and "sys.path.insert" not in page
     assert 'href="00_first.html"' in page and 'href="02_third.html"' in page  # sidebar, previous and next
     assert 'class="prev-next-area"' in page
     first = (out / "html" / "00_first.html").read_text()
