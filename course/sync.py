@@ -198,6 +198,32 @@ def runtimes_table(csv_path: Path = RUNTIMES_CSV) -> str:
     return "\n".join(lines) + "\n"
 
 
+LEVEL_RE = re.compile(r"^\*\*Level:\*\*.*$", re.M)
+LEVEL_TEXT = {
+    "core": "**Level:** core: on the main path of the course.",
+    "core, advanced sections": "**Level:** core; sections marked *(advanced)* are for a second reading.",
+    "advanced": "**Level:** advanced: for a second reading, after the core lessons.",
+}
+
+
+def level_line(filename: str) -> str | None:
+    """The title cell's level line for a lesson of ``LESSONS`` (``None`` for a notebook not in it)."""
+    lesson = next((lesson for lesson in LESSONS if lesson.filename == filename), None)
+    return LEVEL_TEXT[lesson.level] if lesson else None
+
+
+def _sync_level(title: str, filename: str) -> str:
+    """The title cell with its level line written (after the badges) or rewritten."""
+    line = level_line(filename)
+    if line is None:
+        return title
+    if LEVEL_RE.search(title):
+        return LEVEL_RE.sub(line, title)
+    badges = BADGE_RE.search(title)
+    at = badges.end() if badges else title.find("\n") if "\n" in title else len(title)
+    return f"{title[:at]}\n\n{line}{title[at:]}"
+
+
 def _sync_markdown(text: str, filename: str | None, for_readme: bool, notebooks_dir: Path) -> str:
     if filename is not None:
         text = BADGE_RE.sub(lambda _: launch_badges(filename), text)
@@ -224,10 +250,12 @@ def synced_notebook(path: Path):
     tags = first_code.metadata.setdefault("tags", [])
     if BOOTSTRAP_TAG not in tags:
         tags.append(BOOTSTRAP_TAG)
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         source = "".join(cell.source) if isinstance(cell.source, list) else cell.source
         if cell.cell_type == "markdown":
             source = _sync_markdown(source, path.name, False, path.parent)
+            if index == 0:
+                source = _sync_level(source, path.name)
         cell.source = source
     return strip_output(nb, keep_output=False, keep_count=False, keep_id=True)
 

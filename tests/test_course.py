@@ -187,3 +187,12 @@ def test_glossary_defines_each_term_in_one_line_and_links_lessons_that_exist():
         assert (ROOT / "notebooks" / target).is_file(), target
     terms = [re.match(r"- \*\*([^*]+)\*\*", e).group(1).casefold() for e in entries]
     assert len(terms) == len(set(terms)), "a term defined twice"
+
+
+@pytest.mark.parametrize("lesson", course.LESSONS, ids=lambda lesson: lesson.number)
+def test_each_lesson_states_its_level_and_marks_its_advanced_sections(lesson):
+    cells = nbformat.read(ROOT / "notebooks" / lesson.filename, as_version=4).cells
+    assert course.LEVEL_TEXT[lesson.level] in cells[0].source
+    advanced = [line for cell in cells if cell.cell_type == "markdown" for line in cell.source.splitlines()
+                if line.startswith("#") and line.rstrip().endswith("*(advanced)*")]
+    assert bool(advanced) == (lesson.level == "core, advanced sections"), advanced
