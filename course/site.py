@@ -35,6 +35,8 @@ COURSE_CSS = """/* The theme lays out span.math as a flex box that hides overflo
    inner span "math" too, and an inline-block that hides overflow sits on its bottom edge, above the line. */
 span.math { display: inline; overflow: visible; }
 """
+CORRECTION_RE = re.compile(r"\*\*The comparison table, corrected\.\*\*\s+(.+?)\s*$", re.S)
+"""A lesson's one sentence that corrects its row of the comparison table (in its "Key ideas" cell)."""
 EVIDENCE_TAG = "evidence"
 """A cell carrying it (checks, self-tests, verdict prose, notes for instructors) is collapsed on its page."""
 
@@ -52,6 +54,7 @@ class LessonEntry:
     seconds: float | None = None
     error: str = ""
     reports: list[str] = field(default_factory=list)
+    correction: str = ""
 
 
 # --------------------------------------------------------------------------- sources
@@ -85,6 +88,26 @@ def lesson_source(nb, built: set[str]):
     return nb
 
 
+def correction(nb) -> str:
+    """The lesson's sentence that corrects its row of the comparison table ('' if it has none)."""
+    for cell in nb.cells:
+        match = CORRECTION_RE.search(cell.source) if cell.cell_type == "markdown" else None
+        if match:
+            return " ".join(match.group(1).split())
+    return ""
+
+
+def corrected_table(lessons: list[LessonEntry]) -> list[str]:
+    """The front page's section that gathers every lesson's correction: the course's table, a page to keep."""
+    rows = [f"| [{lesson.number} · {lesson.title}]({lesson.stem}.ipynb) | {lesson.correction} |"
+            for lesson in lessons if lesson.correction]
+    if not rows:
+        return []
+    return ["## The comparison table, corrected", "",
+            "Lesson 00 states the usual four-row comparison of RNNs and CNNs. Each lesson ends by correcting its row:",
+            "", "| lesson | what it measured |", "|---|---|", *rows, ""]
+
+
 def _level_label(level: str) -> str:
     return {"core": "core", "advanced": "advanced", "core, advanced sections": "core + advanced"}.get(level, level)
 
@@ -112,7 +135,7 @@ def front_page(lessons: list[LessonEntry], built_at: str, pages: tuple[str, ...]
         "The level says who it is for: **core** is the main path; **advanced** parts are for a second reading."
         + reference, "",
         f"Last build: {built_at}. Run times are this build's, on this machine.", "",
-        *rows, "",
+        *rows, "", *corrected_table(lessons),
         "```{toctree}", ":hidden:", ":caption: Lessons", "", *entries, "```", "",
         *(["```{toctree}", ":hidden:", ":caption: Reference", "", *pages, "```", ""] if pages else []),
         *(["```{toctree}", ":hidden:", ":caption: Reports", "",
@@ -167,7 +190,6 @@ def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str, page
     wanted = {"conf.py", "index.md", "_static/course.css", *(page.name for page in pages)}
     _write_if_changed(source / "conf.py", conf_py())
     _write_if_changed(source / "_static" / "course.css", COURSE_CSS)
-    _write_if_changed(source / "index.md", front_page(lessons, built_at, tuple(page.stem for page in pages)))
     built = {lesson.stem for lesson in lessons if lesson.status != "not built"}
     for page in pages:
         _write_if_changed(source / page.name, links_to_built(page.read_text(), built))
@@ -175,7 +197,9 @@ def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str, page
         executed = out_dir / "notebooks" / f"{lesson.stem}.ipynb"
         if lesson.stem not in built or not executed.is_file():
             continue
-        page = lesson_source(nbformat.read(executed, as_version=4), built)
+        executed_nb = nbformat.read(executed, as_version=4)
+        lesson.correction = correction(executed_nb)
+        page = lesson_source(executed_nb, built)
         _write_if_changed(source / f"{lesson.stem}.ipynb", nbformat.writes(page))
         _write_if_changed(source / "notebooks" / f"{lesson.stem}.ipynb", executed.read_text())
         wanted |= {f"{lesson.stem}.ipynb", f"notebooks/{lesson.stem}.ipynb"}
@@ -186,6 +210,7 @@ def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str, page
             if text is not None:
                 _write_if_changed(source / report_page(report), text)
                 wanted.add(report_page(report))
+    _write_if_changed(source / "index.md", front_page(lessons, built_at, tuple(page.stem for page in pages)))
     for path in sorted(source.rglob("*"), reverse=True):  # lessons and reports no longer built
         relative = path.relative_to(source).as_posix()
         if path.is_file() and relative not in wanted:

@@ -121,6 +121,7 @@ def built_site(tmp_path_factory):
     nb = nbformat.read(third, as_version=4)
     nb.cells[-1].metadata["tags"] = [site.EVIDENCE_TAG]
     nb.cells.insert(2, new_markdown_cell("The thirdword check: evidenceproseword.", metadata={"tags": [site.EVIDENCE_TAG]}))
+    nb.cells.append(new_markdown_cell("## Key ideas\n\n- one\n\n**The comparison table, corrected.** Thirdcorrection holds."))
     nbformat.write(nb, third)
     (notebooks / "glossary.md").write_text("# Glossary\n\n- **Thirdterm**: defined in [02](02_third.ipynb).\n")
     (out / "html").mkdir(parents=True)
@@ -174,6 +175,12 @@ def test_site_lists_the_glossary_on_every_page(built_site):
     assert "Thirdterm" in glossary and 'href="02_third.html"' in glossary
     for page in ("index", "00_first", "02_third"):
         assert 'href="glossary.html"' in (out / "html" / f"{page}.html").read_text(), page
+
+
+def test_front_page_gathers_each_lessons_correction_of_the_table(built_site):
+    _, out, _ = built_site
+    index = (out / "html" / "index.html").read_text()
+    assert "The comparison table, corrected" in index and "Thirdcorrection holds." in index
 
 
 def test_site_collapses_evidence_cells(built_site):

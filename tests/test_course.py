@@ -196,3 +196,19 @@ def test_each_lesson_states_its_level_and_marks_its_advanced_sections(lesson):
     advanced = [line for cell in cells if cell.cell_type == "markdown" for line in cell.source.splitlines()
                 if line.startswith("#") and line.rstrip().endswith("*(advanced)*")]
     assert bool(advanced) == (lesson.level == "core, advanced sections"), advanced
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2].isdigit()], ids=lambda p: p.name)
+def test_each_lesson_ends_with_key_ideas_and_its_correction_of_the_table(path):
+    """Before the numeric summary: 3-5 bullets of ideas (no sentence over 40 words) and one corrective sentence."""
+    cells = nbformat.read(path, as_version=4).cells
+    at = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## Key ideas"))
+    summary = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## Summary"))
+    assert at < summary
+    text = cells[at].source
+    bullets = [line[2:] for line in text.splitlines() if line.startswith("- ")]
+    assert 3 <= len(bullets) <= 5, bullets
+    match = re.search(r"\*\*The comparison table, corrected\.\*\* (.+)", text)
+    assert match, "the cell ends with the lesson's correction of its row of the table"
+    for sentence in [*bullets, match.group(1)]:
+        assert len(sentence.split()) <= 40, sentence
