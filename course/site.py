@@ -24,6 +24,8 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 
+FILES_DIR = "_files"
+"""Under the sources: the executed notebooks and the reports as files to download, not pages."""
 SOURCE_DIR = ".site"
 """Under the build folder: the Sphinx sources, rewritten by every build."""
 HTML_DIR = "html"
@@ -119,9 +121,9 @@ def front_page(lessons: list[LessonEntry], built_at: str, pages: tuple[str, ...]
         built = lesson.status != "not built"
         name = f"[{lesson.number} · {lesson.title}]({lesson.stem}.ipynb)" if built else f"{lesson.number} · {lesson.title}"
         seconds = f"{lesson.seconds:.0f} s" if lesson.seconds is not None else "–"
-        files = [f"{{download}}`notebook <notebooks/{lesson.stem}.ipynb>`"] if built else []
+        files = [f"{{download}}`notebook <{FILES_DIR}/notebooks/{lesson.stem}.ipynb>`"] if built else []
         files += [f"[{Path(report).name}]({report_page(report)})" if _has_page(report)
-                  else f"{{download}}`{Path(report).name} <{report}>`" for report in lesson.reports]
+                  else f"{{download}}`{Path(report).name} <{FILES_DIR}/{report}>`" for report in lesson.reports]
         status = lesson.status + (f": {lesson.error}" if lesson.error else "")
         rows.append(f"| {name} | {_level_label(lesson.level)} | {lesson.claim} | {status} | {seconds} | "
                     f"{' · '.join(files)} |")
@@ -149,14 +151,19 @@ def _has_page(report: str) -> bool:
 
 
 def report_page(report: str) -> str:
-    """The page that shows a report: ``reports/bench.csv`` -> ``reports/bench.csv.md``."""
-    return f"{report}.md"
+    """The page that shows a report: ``reports/bench.csv`` -> ``reports/bench_csv.md``.
+
+    (``bench.csv.md`` would not do: Sphinx reads a toctree entry ``reports/table.md`` as the document
+    ``reports/table``.)
+    """
+    path = Path(report)
+    return (path.parent / f"{path.stem}_{path.suffix.lstrip('.')}.md").as_posix()
 
 
 def report_markdown(path: Path) -> str | None:
     """A page for a report: a markdown report as it is, a CSV as a table; ``None`` for other files."""
     suffix = path.suffix.lower()
-    download = f"{{download}}`{path.name} <{path.name}>` (the file itself)"
+    download = f"{{download}}`{path.name} <../{FILES_DIR}/reports/{path.name}>` (the file itself)"
     if suffix == ".md":
         body = path.read_text()
         if not body.lstrip().startswith("# "):
@@ -180,6 +187,13 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text)
 
 
+def _copy_if_changed(original: Path, copy_path: Path) -> None:
+    """Copy a file byte for byte (a figure too), unless the copy is already the same."""
+    if not copy_path.is_file() or copy_path.read_bytes() != original.read_bytes():
+        copy_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(original, copy_path)
+
+
 def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str, pages: tuple[Path, ...] = ()) -> Path:
     """Write the Sphinx sources for the built lessons into ``out_dir/.site``; return that folder.
 
@@ -201,12 +215,12 @@ def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str, page
         lesson.correction = correction(executed_nb)
         page = lesson_source(executed_nb, built)
         _write_if_changed(source / f"{lesson.stem}.ipynb", nbformat.writes(page))
-        _write_if_changed(source / "notebooks" / f"{lesson.stem}.ipynb", executed.read_text())
-        wanted |= {f"{lesson.stem}.ipynb", f"notebooks/{lesson.stem}.ipynb"}
+        _copy_if_changed(executed, source / FILES_DIR / "notebooks" / executed.name)
+        wanted |= {f"{lesson.stem}.ipynb", f"{FILES_DIR}/notebooks/{executed.name}"}
         for report in lesson.reports:
             text = report_markdown(out_dir / report)
-            _write_if_changed(source / report, (out_dir / report).read_text(errors="replace"))
-            wanted.add(report)
+            _copy_if_changed(out_dir / report, source / FILES_DIR / report)
+            wanted.add(f"{FILES_DIR}/{report}")
             if text is not None:
                 _write_if_changed(source / report_page(report), text)
                 wanted.add(report_page(report))
@@ -238,7 +252,7 @@ mathjax2_config = {{                           # its STIX web fonts ship in that
                  "linebreaks": {{"automatic": True}}}},
     "messageStyle": "none",
 }}
-exclude_patterns = ["notebooks/*.ipynb", "reports/*.ipynb"]
+exclude_patterns = ["{FILES_DIR}/**"]    # files to download (notebooks, reports), not pages
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighting_failure", "toc.not_included"]
 html_theme = "sphinx_book_theme"
 html_static_path = ["_static"]

@@ -57,8 +57,8 @@ def test_build_stops_at_failing_cell_and_keeps_earlier_results(tmp_path, capsys)
     assert 'href="01_fails.html"' in page and "keras 3." in page
     index = (out / "html" / "index.html").read_text()
     assert 'href="00_quiet.html"' in index and "failed" in index and "not built" in index
-    assert (out / "reports" / "table.md").read_text() == "| a |" and 'href="reports/table.md.html"' in index
-    assert (out / "html" / "reports" / "table.md.html").is_file()
+    assert (out / "reports" / "table.md").read_text() == "| a |" and 'href="reports/table_md.html"' in index
+    assert (out / "html" / "reports" / "table_md.html").is_file()
     assert "COURSE_BUILD_DIR" not in os.environ
 
 
@@ -197,12 +197,15 @@ def test_front_page_lists_levels_status_time_and_reports(built_site):
     for stem in ("00_first", "01_second", "02_third"):
         assert f'href="{stem}.html"' in index and f"{stem}.ipynb" in index
     assert index.count(">passed<") == 3 and "advanced" in index
-    assert 'href="reports/numbers.csv.html"' in index and 'href="reports/table.md.html"' in index
-    assert "<td><p>1</p></td>" in (out / "html" / "reports" / "numbers.csv.html").read_text() or \
-        "<td>1</td>" in (out / "html" / "reports" / "numbers.csv.html").read_text()
-    assert "<table" in (out / "html" / "reports" / "table.md.html").read_text()
+    assert 'href="reports/numbers_csv.html"' in index and 'href="reports/table_md.html"' in index
+    assert "<td><p>1</p></td>" in (out / "html" / "reports" / "numbers_csv.html").read_text() or \
+        "<td>1</td>" in (out / "html" / "reports" / "numbers_csv.html").read_text()
+    assert "<table" in (out / "html" / "reports" / "table_md.html").read_text()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["lessons"]["01_second"]["reports"] == ["reports/numbers.csv", "reports/table.md"]
+    downloads = sorted(p.name for p in (out / "html" / "_downloads").rglob("*") if p.is_file())
+    assert "numbers.csv" in downloads and "01_second.ipynb" in downloads  # the files themselves, to download
+    assert not (out / "html" / "reports" / "table.html").exists()       # a report is one page, not two
 
 
 def test_only_keeps_earlier_lessons_and_the_build_deletes_only_its_own_files(built_site, capsys):
