@@ -293,6 +293,8 @@ def build_html(out_dir: Path, lessons: list[LessonEntry], built_at: str, pages: 
 
     source = write_sources(out_dir, lessons, built_at, pages)
     html_dir = out_dir / HTML_DIR
+    for made in ("_downloads", "_images", "_sources"):  # Sphinx's own folders, which it fills but never empties
+        shutil.rmtree(html_dir / made, ignore_errors=True)
     errors = io.StringIO()
     import contextlib
 
