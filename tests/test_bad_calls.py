@@ -283,21 +283,21 @@ def test_truncated_cell_rejects_a_bool_and_keeps_its_activation_in_the_config():
 
 
 def test_check_does_not_count_true_as_one(capsys):
-    assert exercises.check("04.4", 1.0) is True
-    assert exercises.check("04.4", True) is False
-    assert exercises.check("01.2", "1376") is False  # a number in quotes is a string, not a number
+    assert bool(exercises.check("04.4", 1.0)) is True
+    assert bool(exercises.check("04.4", True)) is False
+    assert bool(exercises.check("01.2", "1376")) is False  # a number in quotes is a string, not a number
 
 
 def test_check_compares_strings_ignoring_case_and_spaces():
-    assert exercises.check("07.1", "tcn") is True
-    assert exercises.check("03.3", " Dropout ") is True
-    assert exercises.check("03.3", "recurrent_dropout") is False
+    assert bool(exercises.check("07.1", "tcn")) is True
+    assert bool(exercises.check("03.3", " Dropout ")) is True
+    assert bool(exercises.check("03.3", "recurrent_dropout")) is False
 
 
 def test_check_an_array_against_a_string_answer_is_just_wrong(capsys):
-    assert exercises.check("03.3", np.array([1, 2])) is False
+    assert bool(exercises.check("03.3", np.array([1, 2]))) is False
     assert "not quite" in capsys.readouterr().out
-    assert exercises.check("01.4", np.array([100, 16])) is True  # an array for a tuple answer is fine
+    assert bool(exercises.check("01.4", np.array([100, 16]))) is True  # an array for a tuple answer is fine
 
 
 def test_table_rejects_a_string_row():

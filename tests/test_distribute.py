@@ -163,9 +163,9 @@ FOUR_DEVICES = textwrap.dedent("""
         return right(build, start, x, y, 1, global_batch)
 
     assert distribute.replica_count(right(gru, start, x, y, 4, 32)) == 4
-    assert exercises.check("10.1", right) is True
-    assert exercises.check("10.1", per_device_batch) is False
-    assert exercises.check("10.1", one_device) is False
+    assert bool(exercises.check("10.1", right)) is True
+    assert bool(exercises.check("10.1", per_device_batch)) is False
+    assert bool(exercises.check("10.1", one_device)) is False
     print("four devices: ok", gap)
 """)
 
@@ -183,7 +183,7 @@ def test_four_simulated_devices_train_what_one_trains(backend):
 
 
 def test_exercise_09_2_accepts_the_halo_and_rejects_one_too_small_or_too_large():
-    assert exercises.check("10.2", lambda k, d: (k - 1) // 2 * sum(d)) is True
-    assert exercises.check("10.2", lambda k, d: (k - 1) // 2 * sum(d) - 1) is False
-    assert exercises.check("10.2", lambda k, d: (k - 1) // 2 * sum(d) + 1) is False   # works, but is not the smallest
-    assert exercises.check("10.2", lambda k, d: 1 / 0) is False
+    assert bool(exercises.check("10.2", lambda k, d: (k - 1) // 2 * sum(d))) is True
+    assert bool(exercises.check("10.2", lambda k, d: (k - 1) // 2 * sum(d) - 1)) is False
+    assert bool(exercises.check("10.2", lambda k, d: (k - 1) // 2 * sum(d) + 1)) is False   # works, but is not the smallest
+    assert bool(exercises.check("10.2", lambda k, d: 1 / 0)) is False

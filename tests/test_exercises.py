@@ -199,9 +199,9 @@ NEEDS_DEVICES = {"10.1"}
 @pytest.mark.parametrize("exercise_id", sorted(CODE_EXERCISES))
 def test_code_exercises_accept_right_code_and_reject_wrong_code(exercise_id):
     right, wrong = CODE_EXERCISES[exercise_id]
-    assert exercises.check(exercise_id, right) is True
-    assert exercises.check(exercise_id, wrong) is False
-    assert exercises.check(exercise_id, lambda *args: 1 / 0) is False     # a crash is a wrong answer, not an error
+    assert bool(exercises.check(exercise_id, right)) is True
+    assert bool(exercises.check(exercise_id, wrong)) is False
+    assert bool(exercises.check(exercise_id, lambda *args: 1 / 0)) is False     # a crash is a wrong answer, not an error
 
 
 def test_a_learners_error_is_shown_with_their_line_and_the_hint(capsys):
@@ -210,13 +210,13 @@ def test_a_learners_error_is_shown_with_their_line_and_the_hint(capsys):
         weights = np.zeros(window)
         return weights.reshape(window + 1)  # the learner's mistake
 
-    assert exercises.check("00.1", build) is False
+    assert bool(exercises.check("00.1", build)) is False
     out = capsys.readouterr().out
     assert "raised ValueError: cannot reshape array of size 48 into shape (49,)" in out
     assert "at your line `return weights.reshape(window + 1)  # the learner's mistake`" in out
     assert "Hint: A linear AR" in out
     # an answer that breaks only inside the checker is named, with what it raised
-    assert exercises.check("03.4", lambda steps, layers: "many") is False
+    assert bool(exercises.check("03.4", lambda steps, layers: "many")) is False
     assert "could not be checked: it gave something that raised ValueError" in capsys.readouterr().out
 
 
@@ -254,17 +254,32 @@ KNOWN_ANSWERS = {
 
 
 def test_unanswered_is_not_an_error(capsys):
-    assert exercises.check("00.2", None) is False
+    assert bool(exercises.check("00.2", None)) is False
     assert "not answered yet" in capsys.readouterr().out
 
 
 def test_right_and_wrong_answers(capsys):
-    assert exercises.check("00.3", 4.0) is True                             # a guess within 30% of 4.39
-    assert exercises.check("00.3", 2.0) is False
+    assert bool(exercises.check("00.3", 4.0)) is True                             # a guess within 30% of 4.39
+    assert bool(exercises.check("00.3", 2.0)) is False
     assert "Hint:" in capsys.readouterr().out
-    assert exercises.check("00.2", (7, 29)) is True
-    assert exercises.check("00.2", (7, 30)) is False
-    assert exercises.check("00.2", "7 to 29") is False
+    assert bool(exercises.check("00.2", (7, 29))) is True
+    assert bool(exercises.check("00.2", (7, 30))) is False
+    assert bool(exercises.check("00.2", "7 to 29")) is False
+
+
+def test_check_is_true_or_false_and_silent_as_a_cells_last_value():
+    """In a real kernel the cell shows the printed verdict and no 'Out: False' after it."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    assert bool(exercises.check("00.2", (7, 29))) is True and exercises.check("00.2", (7, 29)) == True  # noqa: E712
+    assert not exercises.check("00.2", None) and repr(exercises.check("00.2", None)) == "False"
+    root = str(Path(__file__).resolve().parents[1])
+    nb = new_notebook(cells=[new_code_cell(f"import sys; sys.path.insert(0, {root!r})\nfrom utils import exercises"),
+                             new_code_cell('exercises.check("00.2", None)')])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[1].outputs
+    assert [o.output_type for o in outputs] == ["stream"] and "not answered yet" in outputs[0].text
 
 
 def test_unknown_exercise():
@@ -275,10 +290,10 @@ def test_unknown_exercise():
 
 
 def test_function_answers_are_run_not_compared(capsys):
-    assert exercises.check("03.4", lambda steps, layers: steps + 2 * (layers - 1)) is True
-    assert exercises.check("03.4", lambda steps, layers: steps + layers - 1) is False
-    assert exercises.check("03.4", lambda steps, layers: 1 / 0) is False
-    assert exercises.check("03.4", 0.5) is False  # not a function
+    assert bool(exercises.check("03.4", lambda steps, layers: steps + 2 * (layers - 1))) is True
+    assert bool(exercises.check("03.4", lambda steps, layers: steps + layers - 1)) is False
+    assert bool(exercises.check("03.4", lambda steps, layers: 1 / 0)) is False
+    assert bool(exercises.check("03.4", 0.5)) is False  # not a function
 
 
 @pytest.mark.parametrize("exercise_id", sorted(KNOWN_ANSWERS))
@@ -292,7 +307,7 @@ def test_expected_answers_equal_the_worked_answers(exercise_id):
         assert expected == known
     else:
         assert expected == pytest.approx(known, rel=max(exercise.rel_tol, 1e-9))
-    assert exercises.check(exercise_id, known) is True
+    assert bool(exercises.check(exercise_id, known)) is True
 
 
 def test_every_exercise_is_checked_by_value_or_by_running_code():

@@ -2,7 +2,8 @@
 
 Introduced in lesson 00. An exercise cell ends with ``exercises.check("00.1", answer)``:
 with ``answer = None`` (not tried yet) it just says so, otherwise it prints whether the
-answer is right, with a hint when it is not, and returns ``True``/``False``.
+answer is right, with a hint when it is not, and returns whether it was (a :class:`Checked`, which
+a notebook does not echo as ``Out: False`` under the verdict).
 
 The text of each exercise lives in one place only: its lesson notebook, as a markdown
 cell starting ``**Exercise NN.K.**`` followed by the cell that calls ``check``. This module
@@ -816,26 +817,47 @@ def raised(error: BaseException) -> str:
     return f"raised {what}, at your line `{line}`" if line else f"raised {what}"
 
 
-def check(exercise_id: str, answer: Any) -> bool:
-    """Check ``answer`` for exercise ``exercise_id`` and print a one-line verdict."""
+class Checked(int):
+    """The result of :func:`check`: true or false like a bool, but silent as a cell's last value.
+
+    Jupyter would echo a plain ``False`` under the verdict the checker already printed; an object
+    with ``_ipython_display_`` is shown by that method, which shows nothing.
+    """
+
+    def __new__(cls, right: bool):
+        return super().__new__(cls, bool(right))
+
+    def __repr__(self) -> str:
+        return repr(bool(self))
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
+def check(exercise_id: str, answer: Any) -> Checked:
+    """Check ``answer`` for exercise ``exercise_id`` and print a one-line verdict.
+
+    Returns a :class:`Checked`, true when the answer is right, which Jupyter does not echo under the
+    printed verdict.
+    """
     if not isinstance(exercise_id, str) or exercise_id not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise_id!r}; expected one of {', '.join(EXERCISES)}")
     exercise = EXERCISES[exercise_id]
     if answer is None:
         print(f"[{exercise_id}] not answered yet: replace None with your answer and run the cell again.")
-        return False
+        return Checked(False)
     if exercise.verify is not None:
         shown = getattr(answer, "__name__", repr(answer))
         try:
             right = callable(answer) and exercise.verify(answer)
         except Exception as error:  # the learner's code raised: show what and where, then the hint
             print(f"[{exercise_id}] not quite: {shown} {raised(error)}. Hint: {exercise.hint}")
-            return False
+            return Checked(False)
     else:
         right = _matches(answer, exercise.expected(), exercise.rel_tol, exercise.abs_tol)
         shown = repr(answer)
     if right:
         print(f"[{exercise_id}] correct: {shown}")
-        return True
+        return Checked(True)
     print(f"[{exercise_id}] not quite: {shown}. Hint: {exercise.hint}")
-    return False
+    return Checked(False)
