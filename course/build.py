@@ -333,7 +333,8 @@ def write_site(out_dir: Path, notebooks: list[Path], manifest: dict, log=print) 
             level=lesson.level if lesson else "core", claim=lesson.claim if lesson else "",
             status=entry.get("status", "not built"), seconds=entry.get("seconds"), error=entry.get("error", ""),
             reports=[r for r in entry.get("reports", []) if (out_dir / r).is_file()]))
-    pages = tuple(p for p in [notebooks[0].parent / GLOSSARY] if p.is_file()) if notebooks else ()
+    glossary = notebooks[0].parent / GLOSSARY if notebooks else None
+    pages = (glossary,) if glossary is not None and glossary.is_file() else ()
     front = site.build_html(out_dir, lessons, time.strftime("%Y-%m-%d %H:%M"), pages, log=log)
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return front

@@ -60,9 +60,14 @@ def command_line(pid: int) -> str:
         return ""
 
 
+def kernels_among(pids: list[int]) -> list[int]:
+    """The Jupyter kernels (``ipykernel_launcher`` processes) among ``pids``."""
+    return [pid for pid in pids if "ipykernel_launcher" in command_line(pid)]
+
+
 def kernels_below(pid: int) -> list[int]:
-    """The Jupyter kernels (``ipykernel_launcher`` processes) among the descendants of ``pid``."""
-    return [child for child in descendants(pid) if "ipykernel_launcher" in command_line(child)]
+    """The Jupyter kernels among the descendants of ``pid``."""
+    return kernels_among(descendants(pid))
 
 
 def process_bytes(pid: int) -> int:
@@ -84,7 +89,7 @@ def tree_bytes(pid: int) -> int:
 
 @dataclass
 class TreeWatch:
-    """Samples a process tree's memory in a background thread; ``peak`` and ``most_processes`` after.
+    """Samples a process tree's memory in a background thread; ``peak`` and ``most_kernels`` after.
 
     Use as a context manager: ``with TreeWatch() as watch: ...`` then read ``watch.peak`` (bytes).
     """
@@ -105,8 +110,9 @@ class TreeWatch:
         """Take one reading now."""
         if not supported():
             return
-        self.peak = max(self.peak, tree_bytes(self.pid))
-        self.most_kernels = max(self.most_kernels, len(kernels_below(self.pid)))
+        below = descendants(self.pid)                  # one walk of /proc serves both readings
+        self.peak = max(self.peak, sum(process_bytes(p) for p in [self.pid, *below]))
+        self.most_kernels = max(self.most_kernels, len(kernels_among(below)))
         self.samples += 1
 
     def _loop(self) -> None:

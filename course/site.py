@@ -12,6 +12,7 @@ that is not there.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import io
@@ -130,6 +131,8 @@ def front_page(lessons: list[LessonEntry], built_at: str, pages: tuple[str, ...]
     entries = [f"{lesson.number} · {lesson.title}{'' if lesson.level == 'core' else f' ({_level_label(lesson.level)})'}"
                f" <{lesson.stem}>" for lesson in lessons if lesson.status != "not built"]
     reference = " The [glossary](glossary.md) defines every term the lessons use." if "glossary" in pages else ""
+    report_pages = sorted({report_page(r).removesuffix(".md") for lesson in lessons for r in lesson.reports
+                           if _has_page(r)})
     return "\n".join([
         "# RNN vs CNN: a hands-on Keras course", "",
         "Every lesson below ran top to bottom in this build, with every figure and check. "
@@ -140,9 +143,7 @@ def front_page(lessons: list[LessonEntry], built_at: str, pages: tuple[str, ...]
         *rows, "", *corrected_table(lessons),
         "```{toctree}", ":hidden:", ":caption: Lessons", "", *entries, "```", "",
         *(["```{toctree}", ":hidden:", ":caption: Reference", "", *pages, "```", ""] if pages else []),
-        *(["```{toctree}", ":hidden:", ":caption: Reports", "",
-           *sorted({report_page(r).removesuffix(".md") for lesson in lessons for r in lesson.reports if _has_page(r)}),
-           "```", ""] if any(_has_page(r) for lesson in lessons for r in lesson.reports) else []),
+        *(["```{toctree}", ":hidden:", ":caption: Reports", "", *report_pages, "```", ""] if report_pages else []),
     ])
 
 
@@ -180,18 +181,16 @@ def report_markdown(path: Path) -> str | None:
     return None
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    """Keep a source whose text is the same, so Sphinx rebuilds only what changed."""
-    if not path.is_file() or path.read_text() != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+def _write(path: Path, text: str) -> None:
+    """Write a source (Sphinx reads them all again on every build: ``-E``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
 
 
-def _copy_if_changed(original: Path, copy_path: Path) -> None:
-    """Copy a file byte for byte (a figure too), unless the copy is already the same."""
-    if not copy_path.is_file() or copy_path.read_bytes() != original.read_bytes():
-        copy_path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(original, copy_path)
+def _copy(original: Path, copy_path: Path) -> None:
+    """Copy a file byte for byte (a figure too)."""
+    copy_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(original, copy_path)
 
 
 def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str, pages: tuple[Path, ...] = ()) -> Path:
@@ -202,11 +201,11 @@ def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str, page
     source = out_dir / SOURCE_DIR
     source.mkdir(parents=True, exist_ok=True)
     wanted = {"conf.py", "index.md", "_static/course.css", *(page.name for page in pages)}
-    _write_if_changed(source / "conf.py", conf_py())
-    _write_if_changed(source / "_static" / "course.css", COURSE_CSS)
+    _write(source / "conf.py", conf_py())
+    _write(source / "_static" / "course.css", COURSE_CSS)
     built = {lesson.stem for lesson in lessons if lesson.status != "not built"}
     for page in pages:
-        _write_if_changed(source / page.name, links_to_built(page.read_text(), built))
+        _write(source / page.name, links_to_built(page.read_text(), built))
     for lesson in lessons:
         executed = out_dir / "notebooks" / f"{lesson.stem}.ipynb"
         if lesson.stem not in built or not executed.is_file():
@@ -214,17 +213,17 @@ def write_sources(out_dir: Path, lessons: list[LessonEntry], built_at: str, page
         executed_nb = nbformat.read(executed, as_version=4)
         lesson.correction = correction(executed_nb)
         page = lesson_source(executed_nb, built)
-        _write_if_changed(source / f"{lesson.stem}.ipynb", nbformat.writes(page))
-        _copy_if_changed(executed, source / FILES_DIR / "notebooks" / executed.name)
+        _write(source / f"{lesson.stem}.ipynb", nbformat.writes(page))
+        _copy(executed, source / FILES_DIR / "notebooks" / executed.name)
         wanted |= {f"{lesson.stem}.ipynb", f"{FILES_DIR}/notebooks/{executed.name}"}
         for report in lesson.reports:
             text = report_markdown(out_dir / report)
-            _copy_if_changed(out_dir / report, source / FILES_DIR / report)
+            _copy(out_dir / report, source / FILES_DIR / report)
             wanted.add(f"{FILES_DIR}/{report}")
             if text is not None:
-                _write_if_changed(source / report_page(report), text)
+                _write(source / report_page(report), text)
                 wanted.add(report_page(report))
-    _write_if_changed(source / "index.md", front_page(lessons, built_at, tuple(page.stem for page in pages)))
+    _write(source / "index.md", front_page(lessons, built_at, tuple(page.stem for page in pages)))
     for path in sorted(source.rglob("*"), reverse=True):  # lessons and reports no longer built
         relative = path.relative_to(source).as_posix()
         if path.is_file() and relative not in wanted:
@@ -296,8 +295,6 @@ def build_html(out_dir: Path, lessons: list[LessonEntry], built_at: str, pages: 
     for made in ("_downloads", "_images", "_sources"):  # Sphinx's own folders, which it fills but never empties
         shutil.rmtree(html_dir / made, ignore_errors=True)
     errors = io.StringIO()
-    import contextlib
-
     with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
         status = build_main(["-b", "html", "-q", "-E", "-d", str(out_dir / ".doctrees"), str(source), str(html_dir)])
     if status != 0:

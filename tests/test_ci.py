@@ -40,22 +40,25 @@ def test_every_lesson_notebook_is_collected_by_nbval():
     assert lessons and collected == lessons
 
 
+def _ci_commands() -> list[str]:
+    """The commands of .ci/run, comments and blank lines left out."""
+    return [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
 def test_ci_runs_lint_before_the_tests():
-    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
+    commands = _ci_commands()
     assert commands.index("make lint") < commands.index("make test")
 
 
 def test_ci_runs_the_suite_on_tensorflow_and_the_backend_lessons_on_jax():
-    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
+    commands = _ci_commands()
     assert "make test" in commands and "make test-backend BACKEND=jax" in commands
     assert (ROOT / "requirements-jax.txt").is_file()
 
 
 def test_ci_runs_the_unit_tests_and_lesson_00_on_colabs_stack():
-    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
+    commands = _ci_commands()
     colab = [c for c in commands if c.startswith("make test-colab")]
     assert colab == ["make test-colab COLAB_LESSONS=notebooks/00_setup.ipynb"]
     pins = (ROOT / "requirements-colab.txt").read_text()

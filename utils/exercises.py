@@ -22,9 +22,13 @@ entry by entry; anything else (an array against a string answer, say) is simply 
 
 from __future__ import annotations
 
+import linecache
 import math
+import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -802,11 +806,6 @@ def raised(error: BaseException) -> str:
     The learner's line is the last frame of the traceback outside ``utils/`` and the installed
     packages: a notebook cell, or the learner's own module.
     """
-    import linecache
-    import sys
-    import traceback
-    from pathlib import Path
-
     library = (str(Path(__file__).resolve().parent), sys.prefix, sys.base_prefix, sys.exec_prefix)
     frames = [frame for frame in traceback.extract_tb(error.__traceback__)
               if not frame.filename.startswith(library) and not frame.filename.startswith("<frozen")]
