@@ -187,3 +187,29 @@ def test_plot_error_by_horizon_draws_each_models_mean_and_the_baselines():
 def test_plot_error_by_horizon_rejects_what_it_cannot_draw(errors, baselines, message):
     with pytest.raises(ValueError, match=message):
         plots.plot_error_by_horizon(errors, baselines)
+
+
+def test_comparison_legend_sits_outside_the_bars():
+    fig = plots.plot_comparison({"CNN": 0.98, "SimpleRNN": 0.97, "LSTM": 0.96}, reference_lines={"chance": 0.1})
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend, axes_box = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.x0 >= axes_box.x1                                  # right of the plotting area: covers no bar
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["chance", "CNN", "SimpleRNN", "LSTM"]
+
+
+def test_log_x_line_chart_ticks_the_values_themselves():
+    fig = plots.plot_comparison({"GRU": {2: 1.0, 4: 0.9, 8: 0.5, 16: 0.2, 32: 0.1}}, kind="line", log_x=True)
+    fig.canvas.draw()
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["2", "4", "8", "16", "32"]
+
+
+def test_streaming_cnns_differ_in_colour():
+    assert plots.color_for("CNN with caches") != plots.color_for("CNN re-run on its window") == plots.color_for("CNN")
+
+
+def test_history_ticks_whole_epochs():
+    fig = plots.plot_history({"loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.7, 0.6]})
+    fig.canvas.draw()
+    ticks = fig.axes[0].get_xticks()
+    assert np.allclose(ticks, np.round(ticks))

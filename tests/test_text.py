@@ -61,3 +61,13 @@ def test_real_word_share():
     assert text.real_word_share("... !", {"the"}) == 0.0
     with pytest.raises(ValueError, match="string"):
         text.real_word_share(None, set())
+
+
+def test_side_by_side_keeps_line_breaks_and_wraps():
+    shown = text.side_by_side({"0 updates": "abcdefghij", "64 updates": "to be\nor not"}, width=8, lines=3)
+    rows = shown.split("\n")
+    assert rows[0].startswith("0 update") and "64 updat" in rows[0]
+    assert rows[2].split(" | ") == ["abcdefgh", "to be"]
+    assert rows[3].split(" | ")[0].rstrip() == "ij" and rows[3].endswith("or not")
+    with pytest.raises(ValueError, match="samples must be a non-empty"):
+        text.side_by_side({})

@@ -6,19 +6,8 @@ Introduced in lesson 01 (the unrolled recurrent layer).
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from utils import validate
-
-
-def _box(ax, x, y, text, color, width=0.9, height=0.6):
-    ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height,
-                                boxstyle="round,pad=0.05", facecolor=color, edgecolor="black"))
-    ax.text(x, y, text, ha="center", va="center", fontsize=10)
-
-
-def _arrow(ax, start, end, style="-|>", **kwargs):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, **kwargs))
+from utils import drawing, validate
 
 
 def draw_unrolled_rnn(steps: int = 4, title: str = "A recurrent layer, folded and unrolled in time"):
@@ -30,28 +19,28 @@ def draw_unrolled_rnn(steps: int = 4, title: str = "A recurrent layer, folded an
     steps = validate.integer("steps", steps, minimum=1, maximum=8)
     fig, ax = plt.subplots(figsize=(2.0 + 1.6 * steps, 4.2))
     # Folded view: one cell with a loop from its output back to its input.
-    _box(ax, 0, 1, "cell", "#f4cccc")
-    _arrow(ax, (0, -0.2), (0, 0.68))
+    drawing.box(ax, 0, 1, "cell", "#f4cccc")
+    drawing.arrow(ax, (0, -0.2), (0, 0.68))
     ax.text(0, -0.4, "$x_t$", ha="center", va="center")
-    _arrow(ax, (0, 1.32), (0, 2.2))
+    drawing.arrow(ax, (0, 1.32), (0, 2.2))
     ax.text(0, 2.4, "$h_t$", ha="center", va="center")
-    _arrow(ax, (0.47, 1.15), (0.47, 0.85), style="-|>", connectionstyle="arc3,rad=-2.2")
+    drawing.arrow(ax, (0.47, 1.15), (0.47, 0.85), style="-|>", connectionstyle="arc3,rad=-2.2")
     ax.text(1.05, 1, "$U$", ha="left", va="center")
     ax.text(1.45, 1, "=", fontsize=18, ha="center", va="center")
     # Unrolled view: the same cell once per time step, the state passed along.
     xs = [3 + 1.6 * t for t in range(steps)]
     for t, x in enumerate(xs, 1):
-        _box(ax, x, 1, f"cell\nstep {t}", "#f4cccc")
-        _arrow(ax, (x, -0.2), (x, 0.68))
+        drawing.box(ax, x, 1, f"cell\nstep {t}", "#f4cccc")
+        drawing.arrow(ax, (x, -0.2), (x, 0.68))
         ax.text(x, -0.4, f"$x_{t}$", ha="center", va="center")
-        _arrow(ax, (x, 1.32), (x, 2.2))
+        drawing.arrow(ax, (x, 1.32), (x, 2.2))
         ax.text(x, 2.4, f"$h_{t}$", ha="center", va="center")
-        ax.plot([x, xs[-1] + 1.2], [0.7, -1.0], color="gray", linestyle=":", linewidth=1)
-    _arrow(ax, (xs[0] - 1.0, 1), (xs[0] - 0.47, 1))
+        ax.plot([x, xs[-1] + 1.2], [0.7, -0.6], color="gray", linestyle=":", linewidth=1, zorder=0)
+    drawing.arrow(ax, (xs[0] - 1.0, 1), (xs[0] - 0.47, 1))
     ax.text(xs[0] - 0.8, 1.15, "$h_0 = 0$", ha="center", va="bottom", fontsize=9)
     for left, right in zip(xs, xs[1:]):
-        _arrow(ax, (left + 0.47, 1), (right - 0.47, 1))
-    _box(ax, xs[-1] + 1.2, -1.0, "W, U, b\n(shared)", "#cfe2f3", width=1.3, height=0.7)
+        drawing.arrow(ax, (left + 0.47, 1), (right - 0.47, 1))
+    drawing.box(ax, xs[-1] + 1.2, -1.0, "W, U, b\n(shared)", "#cfe2f3", width=1.3, height=0.7)
     ax.text(xs[0], -1.5, "$h_t = \\tanh(x_t W + h_{t-1} U + b)$", ha="left", va="center", fontsize=11)
     ax.set_xlim(-0.8, xs[-1] + 2.1)
     ax.set_ylim(-1.9, 2.8)
@@ -92,16 +81,16 @@ def draw_dependency_graphs(steps: int = 6, conv_layers: int = 2, kernel_size: in
             ax_cnn.add_patch(plt.Circle((t, layer), 0.18, color="#9fc5e8"))
             for source in range(max(0, t - half), min(steps, t + half + 1)):
                 on_path = t == steps // 2 and source == t
-                _arrow(ax_cnn, (source, layer - 1 + 0.2), (t, layer - 0.2),
+                drawing.arrow(ax_cnn, (source, layer - 1 + 0.2), (t, layer - 0.2),
                        color=red if on_path else "gray", linewidth=2 if on_path else 0.7)
         ax_cnn.text(steps - 0.4, layer, f"layer {layer}: all {steps} positions at once", va="center", fontsize=9)
     ax_cnn.set_title(f"Conv stack: critical path = {conv_layers} layers, whatever the length")
     for t in range(steps):
         ax_rnn.add_patch(plt.Circle((t, 1), 0.18, color="#f4cccc"))
         ax_rnn.text(t, 1.45, f"$h_{{{t + 1}}}$", ha="center", va="center")
-        _arrow(ax_rnn, (t, 0.2), (t, 0.8), color="gray", linewidth=0.7)
+        drawing.arrow(ax_rnn, (t, 0.2), (t, 0.8), color="gray", linewidth=0.7)
         if t:
-            _arrow(ax_rnn, (t - 1 + 0.2, 1), (t - 0.2, 1), color=red, linewidth=2)
+            drawing.arrow(ax_rnn, (t - 1 + 0.2, 1), (t - 0.2, 1), color=red, linewidth=2)
     ax_rnn.set_title(f"Recurrent layer: critical path = T = {steps} steps")
     if scan:
         _draw_scan(axes[2], steps, red)
@@ -128,10 +117,10 @@ def _draw_scan(ax, steps: int, red: str) -> None:
         for t in range(steps):
             ax.add_patch(plt.Circle((t, level), 0.18, color="#d9c2b8"))
             red_here = t == steps - 1
-            _arrow(ax, (t, level - 1 + 0.2), (t, level - 0.2), color=red if red_here else "gray",
+            drawing.arrow(ax, (t, level - 1 + 0.2), (t, level - 0.2), color=red if red_here else "gray",
                    linewidth=2 if red_here else 0.7)
             if t >= shift:
-                _arrow(ax, (t - shift + 0.1, level - 1 + 0.2), (t - 0.1, level - 0.2), color="gray", linewidth=0.7)
+                drawing.arrow(ax, (t - shift + 0.1, level - 1 + 0.2), (t - 0.1, level - 0.2), color="gray", linewidth=0.7)
     for t in range(steps):
         ax.text(t, levels + 0.45, f"$h_{{{t + 1}}}$", ha="center", va="center")
     ax.set_title(f"Linear recurrence as a parallel scan: critical path = ceil(log2 T) = {levels} levels")
@@ -166,12 +155,12 @@ def draw_gated_cell(cell: str):
         arrows = [((3, 1.3), (3, 2.7)), ((5.6, 1), (5.9, 1)), ((6.5, 1.3), (6.1, 2.75))]
         ax.text(4.2, 1.6, "$r$ decides how much of $h_{t-1}$\nthe candidate sees", fontsize=8)
     for x, y, symbol, label in ops:
-        _box(ax, x, y, symbol, "#ffffff", width=0.5, height=0.5)
+        drawing.box(ax, x, y, symbol, "#ffffff", width=0.5, height=0.5)
         ax.text(x, y + 0.45, label, ha="center", va="bottom", fontsize=8)
     for x, y, label in gates:
-        _box(ax, x, y, label, "#fce5cd", width=1.1, height=0.5)
+        drawing.box(ax, x, y, label, "#fce5cd", width=1.1, height=0.5)
     for start, end in arrows:
-        _arrow(ax, start, end)
+        drawing.arrow(ax, start, end)
     ax.text(0.2, 0.2, "$x_t$ and $h_{t-1}$ feed every gate", fontsize=9)
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 4.3)
@@ -204,11 +193,11 @@ def draw_wavefront(steps: int = 6, layers: int = 3):
             ax.text(t, layer, str(ready), ha="center", va="center", color="white", fontsize=10, fontweight="bold")
             if t > 1:
                 on_path = (layer, t) in path and (layer, t - 1) in path
-                _arrow(ax, (t - 1 + 0.32, layer), (t - 0.32, layer), color=red if on_path else "gray",
+                drawing.arrow(ax, (t - 1 + 0.32, layer), (t - 0.32, layer), color=red if on_path else "gray",
                        linewidth=2 if on_path else 0.8)
             if layer > 1:
                 on_path = (layer, t) in path and (layer - 1, t) in path
-                _arrow(ax, (t, layer - 1 + 0.32), (t, layer - 0.32), color=red if on_path else "gray",
+                drawing.arrow(ax, (t, layer - 1 + 0.32), (t, layer - 0.32), color=red if on_path else "gray",
                        linewidth=2 if on_path else 0.8)
         ax.text(0.3, layer, f"layer {layer}", ha="right", va="center", fontsize=9)
     for t in range(1, steps + 1):

@@ -833,18 +833,29 @@ class Checked(int):
         return None
 
 
-def check(exercise_id: str, answer: Any) -> Checked:
+def check(exercise_id: str, answer: Any, then: str | None = None) -> Checked:
     """Check ``answer`` for exercise ``exercise_id`` and print a one-line verdict.
 
-    Returns a :class:`Checked`, true when the answer is right, which Jupyter does not echo under the
-    printed verdict.
+    ``then`` is what a "predict, then run" cell measured: it is printed only after the verdict on a
+    guess, so the answer is not on the page before the learner has guessed. Returns a
+    :class:`Checked`, true when the answer is right, which Jupyter does not echo under the verdict.
     """
     if not isinstance(exercise_id, str) or exercise_id not in EXERCISES:
         raise ValueError(f"unknown exercise {exercise_id!r}; expected one of {', '.join(EXERCISES)}")
-    exercise = EXERCISES[exercise_id]
+    if then is not None and not isinstance(then, str):
+        raise ValueError(f"then must be the text of the measurement (a str), got {type(then).__name__}")
     if answer is None:
-        print(f"[{exercise_id}] not answered yet: replace None with your answer and run the cell again.")
+        print(f"[{exercise_id}] not answered yet: replace None with your answer and run the cell again."
+              + (" The measurement is shown once you have guessed." if then else ""))
         return Checked(False)
+    checked = _verdict(exercise_id, EXERCISES[exercise_id], answer)
+    if then:
+        print(f"measured: {then}")
+    return checked
+
+
+def _verdict(exercise_id: str, exercise: Exercise, answer: Any) -> Checked:
+    """Print whether ``answer`` is right (with the hint if not, and the error if it raised)."""
     if exercise.verify is not None:
         shown = getattr(answer, "__name__", repr(answer))
         try:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
 from utils import validate
 
@@ -36,6 +37,7 @@ COURSE_STYLE = {
 # "LSTM, chrono init" is told apart from the default LSTM, and a "minGRU" is not a GRU.
 MODEL_COLORS = {
     "hybrid": "#ff7f0e",
+    "cache": "#08519c",              # lesson 03's CNN served with caches (before "cnn": the same CNN, darker)
     "baseline": "#7f7f7f",
     "mlp": "#7f7f7f",                # the pixel-wise baseline of lesson 06
     "globalpooling": "#393b79",      # "CNN, global pooling" (before "cnn")
@@ -57,9 +59,28 @@ MODEL_COLORS = {
 }
 
 
+# Each model's mean curve gets its own dash pattern too, so a line that lies on top of another
+# (two models stuck at the same baseline) still lets the one below show through its gaps.
+MEAN_LINE_STYLES = ("-", (0, (6, 3)), (0, (2, 2)), (0, (6, 2, 2, 2)))
+
+
 def use_course_style() -> None:
     """Apply the course's matplotlib style (called by ``runtime.setup``)."""
     plt.rcParams.update(COURSE_STYLE)
+
+
+def legend_beside(ax, below: bool = False, **kwargs) -> None:
+    """The legend outside the axes, where it cannot cover a bar or a line: to the right, or with
+    ``below`` under the x-axis label (for panels side by side)."""
+    if below:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, borderaxespad=0.0, **kwargs)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+
+
+def integer_ticks(ax) -> None:
+    """Whole-number ticks on the x axis (epochs, updates): no 2.5 epochs."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def color_for(name: str, index: int = 0) -> str:
@@ -130,7 +151,8 @@ def plot_history(histories, metrics: Sequence[str] | None = None, title: str = "
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric.replace("_", " "))
         ax.set_title(metric.replace("_", " "))
-        ax.legend()
+        integer_ticks(ax)
+        legend_beside(ax)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -232,7 +254,7 @@ def plot_series_by_class(x, y, class_names: Sequence[str], per_class: int = 5, a
         ax.plot(steps, members.mean(axis=0), color=color, linewidth=2.4,
                 label=f"{name} (mean of {len(members)}; thin: {min(per_class, len(members))} of them)")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend(fontsize=8)
+    legend_beside(ax, below=True, fontsize=8)
     return fig
 
 
@@ -324,18 +346,22 @@ def plot_comparison(results: Mapping, kind: str = "bar", title: str = "Compariso
             except (TypeError, ValueError):
                 raise ValueError(f"line charts need numeric x values; series {name!r} has {list(values)}") from None
             order = np.argsort(xs)
-            ax.plot(xs[order], np.array(list(values.values()), float)[order], marker="o",
-                    label=name, color=color_for(name, i))
+            ax.plot(xs[order], np.array(list(values.values()), float)[order], marker="osD^"[i % 4],
+                    linestyle=MEAN_LINE_STYLES[i % len(MEAN_LINE_STYLES)], label=name, color=color_for(name, i))
     for j, (name, value) in enumerate((reference_lines or {}).items()):
         ax.axhline(value, color="black", linestyle=[":", "--", "-."][j % 3], linewidth=1, label=name)
     if log_x:
         ax.set_xscale("log", base=2)
+        if kind == "line":                                     # tick the values themselves: 16, not 2^4
+            ax.set_xticks(sorted({float(x) for values in series.values() for x in values}))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            ax.xaxis.set_minor_locator(NullLocator())
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend()
+    legend_beside(ax)
     fig.tight_layout()
     return fig
 
@@ -360,7 +386,8 @@ def plot_seed_curves(runs: Mapping, key: str = "val_loss", ax=None, title: str =
             raise ValueError(f"per_epoch gives no value for {missing}")
     elif not isinstance(per_epoch, (int, float)) or isinstance(per_epoch, bool) or per_epoch <= 0:
         raise ValueError(f"per_epoch must be a positive number or a {{model name: number}} mapping, got {per_epoch!r}")
-    if ax is None:
+    own_figure = ax is None
+    if own_figure:
         fig, ax = plt.subplots()
     else:
         fig = ax.figure
@@ -370,14 +397,15 @@ def plot_seed_curves(runs: Mapping, key: str = "val_loss", ax=None, title: str =
         epochs = np.arange(1, curves.shape[1] + 1) * (per_epoch[name] if isinstance(per_epoch, Mapping) else per_epoch)
         for curve in curves:
             ax.plot(epochs, curve, color=color, linewidth=0.8, alpha=0.5)
-        ax.plot(epochs, curves.mean(axis=0), color=color, linewidth=2.2, marker="o", markersize=3,
-                label=f"{name} (mean of {len(curves)} seeds)")
+        ax.plot(epochs, curves.mean(axis=0), color=color, linewidth=2.2, marker="osD^"[i % 4], markersize=4,
+                linestyle=MEAN_LINE_STYLES[i % len(MEAN_LINE_STYLES)], label=f"{name} (mean of {len(curves)} seeds)")
     for j, (name, value) in enumerate((baselines or {}).items()):
         ax.axhline(value, color="black", linestyle=[":", "--", "-."][j % 3], linewidth=1, label=name)
     if log_y:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=key.replace("_", " ") if ylabel is None else ylabel, title=title)
-    ax.legend(fontsize=8)
+    integer_ticks(ax)
+    legend_beside(ax, below=own_figure is False, fontsize=8)
     return fig
 
 
@@ -414,12 +442,13 @@ def plot_gate_traces(values, marks, panels: Mapping[str, Mapping[str, np.ndarray
 
 def plot_seed_accuracies(results: Mapping[str, Mapping[str, np.ndarray]], baselines: Mapping[str, float] | None = None,
                          title: str = "Test accuracy, every seed", ylabel: str = "test accuracy",
-                         baseline_label: str = "majority class", ylim=(0, 1.05)):
+                         baseline_label: str = "majority class", ylim=(0, 1.05), xlabel: str = "data set"):
     """Grouped bars of the mean over seeds, a dot per seed, and each group's baseline as a short black line.
 
     ``results`` maps a model (family) to ``{data set: one value per seed}``; a model may
     leave data sets out. ``baselines`` maps a data set to its baseline (e.g. majority class),
-    drawn with ``baseline_label``. ``ylim=None`` lets matplotlib choose the value axis.
+    drawn with ``baseline_label``; ``xlabel`` names what the groups are. ``ylim=None`` lets matplotlib
+    choose the value axis.
     """
     if not isinstance(results, Mapping) or not results:
         raise ValueError("results must be a non-empty {model: {data set: values per seed}} mapping")
@@ -441,10 +470,10 @@ def plot_seed_accuracies(results: Mapping[str, Mapping[str, np.ndarray]], baseli
             ax.hlines(baselines[group], j - 0.45, j + 0.45, color="black", linestyle=":",
                       label=baseline_label if j == min(k for k, g in enumerate(groups) if g in baselines) else None)
     ax.set_xticks(range(len(groups)), groups)
-    ax.set(xlabel="data set", ylabel=ylabel, title=title)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     if ylim is not None:
         ax.set_ylim(*ylim)
-    ax.legend(loc="lower right")
+    legend_beside(ax)
     fig.tight_layout()
     return fig
 

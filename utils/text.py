@@ -98,3 +98,24 @@ def real_word_share(sample: str, known_words) -> float:
     if not found:
         return 0.0
     return sum(w in known_words for w in found) / len(found)
+
+
+def side_by_side(samples, width: int = 28, lines: int = 12) -> str:
+    """Texts in columns of ``width`` characters, headed by their keys, for reading snapshots together.
+
+    Each text keeps its own line breaks; a line longer than ``width`` wraps. Columns stop after
+    ``lines`` lines, and characters that would upset the layout (tabs, carriage returns) become spaces.
+    """
+    if not isinstance(samples, dict) or not samples:
+        raise ValueError("samples must be a non-empty {heading: text} dict")
+    width = validate.integer("width", width, minimum=8)
+    lines = validate.integer("lines", lines, minimum=1)
+    columns = []
+    for heading, sample in samples.items():
+        rows = []
+        for line in str(sample).replace("\t", " ").replace("\r", " ").split("\n"):
+            rows += [line[i:i + width] for i in range(0, max(len(line), 1), width)]
+        columns.append([str(heading)[:width], "-" * width] + rows[:lines])
+    height = max(len(column) for column in columns)
+    return "\n".join(" | ".join(column[r].ljust(width) if r < len(column) else " " * width for column in columns).rstrip()
+                     for r in range(height))
