@@ -365,3 +365,23 @@ def test_every_lesson_has_a_build_and_train_and_a_predict_then_run_exercise():
     assert set(predict) == lessons, f"lessons without a predict-then-run exercise: {sorted(lessons - set(predict))}"
     for exercise_ids in predict.values():       # a prediction is checked against a number or answer, not by code
         assert all(exercise_id in KNOWN_ANSWERS for exercise_id in exercise_ids), exercise_ids
+
+
+def test_a_prediction_sees_the_measurement_only_after_its_verdict(capsys):
+    """A 'predict, then run' cell passes what it measured as ``then``: not shown before a guess is made."""
+    assert bool(exercises.check("05.1", None, then="median 51.0 steps")) is False
+    unanswered = capsys.readouterr().out
+    assert "51.0" not in unanswered and "shown once you have guessed" in unanswered
+    exercises.check("05.1", 3.0, then="median 51.0 steps")
+    lines = capsys.readouterr().out.strip().split("\n")
+    assert lines[0].startswith("[05.1] not quite: 3.0") and lines[1] == "measured: median 51.0 steps"
+    with pytest.raises(ValueError, match="then must be the text of the measurement"):
+        exercises.check("05.1", 3.0, then=51.0)
+
+
+def test_every_prediction_cell_holds_back_its_measurement():
+    """No 'predict, then run' cell prints its measurement itself: it hands it to exercises.check."""
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and cell.source.startswith("my_guess"):
+                assert "print(" not in cell.source and ", my_guess, then=" in cell.source, f"{path.name}: {cell.source}"
