@@ -25,6 +25,8 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 
+from course.sync import EVIDENCE_TAG, badges_as_links
+
 FILES_DIR = "_files"
 """Under the sources: the executed notebooks and the reports as files to download, not pages."""
 SOURCE_DIR = ".site"
@@ -40,8 +42,6 @@ span.math { display: inline; overflow: visible; }
 """
 CORRECTION_RE = re.compile(r"\*\*The comparison table, corrected\.\*\*\s+(.+?)\s*$", re.S)
 """A lesson's one sentence that corrects its row of the comparison table (in its "Key ideas" cell)."""
-EVIDENCE_TAG = "evidence"
-"""A cell carrying it (checks, self-tests, verdict prose, notes for instructors) is collapsed on its page."""
 
 
 @dataclass
@@ -77,8 +77,6 @@ def lesson_source(nb, built: set[str]):
     A link to a lesson not in this build (``make course ONLY=...`` on a fresh folder) leads to the
     front page instead.
     """
-    from course.sync import badges_as_links
-
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])

@@ -115,6 +115,7 @@ FORMER_MARKERS = ("# Course bootstrap",)
 """What the first line said before; ``make sync`` rewrites such a cell too."""
 
 BOOTSTRAP_TAG = "remove-input"
+EVIDENCE_TAG = "evidence"          # checks, self-tests, verdict prose, notes for instructors: the evidence layer
 """Cell tag on the bootstrap cell: the HTML build hides the input of cells carrying it."""
 
 
@@ -137,7 +138,8 @@ if hosted and not pathlib.Path("{CLONE_DIR}").is_dir():  # fetch the course
         raise RuntimeError("could not fetch the course: on Kaggle, turn on Internet in the notebook's settings")
 here = pathlib.Path.cwd().resolve()
 root = next((p for p in [here, *here.parents, here / "{CLONE_DIR}"] if (p / "utils" / "__init__.py").is_file()), None)
-assert root, "utils/ not found: start Jupyter inside the course folder"
+if root is None:
+    raise RuntimeError("utils/ not found: start Jupyter inside the course folder")
 sys.path.insert(0, str(root))'''
 
 
@@ -257,7 +259,25 @@ def synced_notebook(path: Path):
             if index == 0:
                 source = _sync_level(source, path.name)
         cell.source = source
+        _collapse_if_evidence(cell)
     return strip_output(nb, keep_output=False, keep_count=False, keep_id=True)
+
+
+def _collapse_if_evidence(cell) -> None:
+    """JupyterLab opens a cell tagged ``evidence`` collapsed (its source, and a code cell's output too);
+    any other cell opens expanded. The tag is the only thing an author sets."""
+    jupyter = cell.metadata.get("jupyter", {})
+    if EVIDENCE_TAG in cell.metadata.get("tags", []):
+        jupyter["source_hidden"] = True
+        if cell.cell_type == "code":
+            jupyter["outputs_hidden"] = True
+    else:
+        jupyter.pop("source_hidden", None)
+        jupyter.pop("outputs_hidden", None)
+    if jupyter:
+        cell.metadata["jupyter"] = jupyter
+    else:
+        cell.metadata.pop("jupyter", None)
 
 
 def dump_notebook(nb) -> str:

@@ -1,5 +1,6 @@
 """The notebooks keep the course's rules: clean in git, shared cells in sync, the template."""
 
+import ast
 import os
 import re
 import subprocess
@@ -81,7 +82,7 @@ def test_sync_keeps_a_first_code_cell_without_the_bootstrap_marker(tmp_path):
 
 def test_bootstrap_cell_is_short_and_hidden_in_the_html():
     source = course.bootstrap_source()
-    assert source.startswith(course.BOOTSTRAP_MARKER) and len(source.splitlines()) <= 13
+    assert source.startswith(course.BOOTSTRAP_MARKER) and len(source.splitlines()) <= 14
     for path in NOTEBOOKS:
         first_code = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
         assert course.BOOTSTRAP_TAG in first_code.metadata.get("tags", []), path.name
@@ -212,3 +213,65 @@ def test_each_lesson_ends_with_key_ideas_and_its_correction_of_the_table(path):
     assert match, "the cell ends with the lesson's correction of its row of the table"
     for sentence in [*bullets, match.group(1)]:
         assert len(sentence.split()) <= 40, sentence
+
+
+LESSONS = [p for p in NOTEBOOKS if p.name[:2].isdigit()]
+ASSERTS = re.compile(r"^\s*assert\b|report\.evidence\(", re.M)
+
+
+def _is_evidence(cell):
+    return course.EVIDENCE_TAG in cell.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_the_evidence_layer_holds_every_assert(path):
+    """DESIGN rule 13: checks, self-tests, the numeric summary and the notes for instructors are tagged."""
+    cells = nbformat.read(path, as_version=4).cells
+    loose = [i for i, c in enumerate(cells) if c.cell_type == "code" and ASSERTS.search(c.source) and not _is_evidence(c)]
+    assert not loose, f"cells {loose} assert but are not tagged {course.EVIDENCE_TAG!r}"
+    headings = re.compile(r"^(### Check|### Verdict|### Notes for instructors|## Summary)", re.M)
+    untagged = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and headings.search(c.source)
+                and not _is_evidence(c)]
+    assert not untagged, f"cells {untagged} head evidence but are not tagged"
+    idea = [c for c in cells if not _is_evidence(c)]
+    assert len(idea) > len(cells) / 2 and any(c.source.startswith("## Key ideas") for c in idea)
+
+
+def _bound_and_read(source):
+    tree = ast.parse(source)
+    bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    bound |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return bound, read
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_the_idea_layer_reads_without_the_evidence(path):
+    """No untagged cell (before the solutions) reads a name that only a tagged cell defines: a learner who
+    skips the collapsed evidence still has every value the story uses."""
+    only_in_evidence, in_idea, leaks = set(), set(), []
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        if cell.cell_type == "markdown" and cell.source.startswith("## Solutions"):
+            break
+        if cell.cell_type != "code":
+            continue
+        bound, read = _bound_and_read(cell.source)
+        if _is_evidence(cell):
+            only_in_evidence |= bound - in_idea
+        else:
+            leaks += [(i, name) for name in sorted((read - bound) & only_in_evidence)]
+            in_idea |= bound
+            only_in_evidence -= bound
+    assert not leaks, f"idea cells read names only evidence cells define: {leaks}"
+
+
+def test_jupyterlab_opens_evidence_collapsed():
+    check = nbformat.v4.new_code_cell("assert True", metadata={"tags": [course.EVIDENCE_TAG]})
+    heading = nbformat.v4.new_markdown_cell("### Check: it holds", metadata={"tags": [course.EVIDENCE_TAG]})
+    idea = nbformat.v4.new_code_cell("x = 1", metadata={"jupyter": {"source_hidden": True}})
+    for cell in (check, heading, idea):
+        course._collapse_if_evidence(cell)
+    assert check.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+    assert heading.metadata["jupyter"] == {"source_hidden": True}
+    assert "jupyter" not in idea.metadata                                  # an idea cell always opens
