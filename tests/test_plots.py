@@ -213,3 +213,17 @@ def test_history_ticks_whole_epochs():
     fig.canvas.draw()
     ticks = fig.axes[0].get_xticks()
     assert np.allclose(ticks, np.round(ticks))
+
+
+def test_plot_bootstrap_gaps_marks_interval_margin_and_verdict():
+    from utils.training import Verdict
+    verdict = Verdict("tie", 0.001, -0.004, 0.006, 0.01)
+    fig = plots.plot_bootstrap_gaps({"a tie": np.random.default_rng(0).normal(0.001, 0.003, 500)}, {"a tie": verdict})
+    ax = fig.axes[0]
+    assert ax.get_title() == "a tie: verdict tie" and ax.get_ylabel() == "resamples"
+    dashed = sorted(line.get_xdata()[0] for line in ax.get_lines() if line.get_linestyle() == "--")
+    assert dashed == [-0.004, 0.006]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "margin ±0.01" in labels and "95% interval" in labels
+    with pytest.raises(ValueError, match="same pair names"):
+        plots.plot_bootstrap_gaps({"a": np.zeros(3)}, {"b": verdict})

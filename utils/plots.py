@@ -511,3 +511,31 @@ def plot_error_by_horizon(errors: Mapping[str, np.ndarray], baselines: Mapping[s
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend(fontsize=8)
     return fig
+
+
+def plot_bootstrap_gaps(gaps: Mapping[str, np.ndarray], verdicts: Mapping, title: str = "How a verdict is decided",
+                        xlabel: str = "gap in accuracy (A − B)"):
+    """One panel per pair: the histogram of the resampled gaps, the 95% interval (dashed), zero, and
+    the margin shaded around zero; each panel's title names its verdict.
+
+    ``gaps`` maps a pair's name to its resampled gaps; ``verdicts`` maps the same names to the
+    :class:`utils.training.Verdict` computed from them (its ``low``, ``high``, ``margin``, ``winner``).
+    """
+    if not isinstance(gaps, Mapping) or not gaps or set(gaps) != set(verdicts):
+        raise ValueError("gaps and verdicts must be non-empty mappings with the same pair names")
+    fig, axes = plt.subplots(1, len(gaps), figsize=(4.6 * len(gaps), 3.6), sharey=True, squeeze=False)
+    for ax, (name, values) in zip(axes[0], gaps.items()):
+        verdict = verdicts[name]
+        values = validate.array(f"gaps of {name}", values, ndim=1)
+        ax.axvspan(-verdict.margin, verdict.margin, color="#2ca02c", alpha=0.15, label=f"margin ±{verdict.margin:g}")
+        ax.hist(values, bins=40, color="#7f7f7f", alpha=0.8, label="resampled gaps")
+        for bound in (verdict.low, verdict.high):
+            ax.axvline(bound, color="black", linestyle="--", linewidth=1.2,
+                       label=f"{verdict.confidence:.0%} interval" if bound == verdict.low else None)
+        ax.axvline(0, color="#d62728", linewidth=1, label="no gap")
+        ax.set(title=f"{name}: verdict {verdict.winner}", xlabel=xlabel)
+    axes[0][0].set_ylabel("resamples")
+    legend_beside(axes[0][-1], fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
