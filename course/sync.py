@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from course import COURSE_REPOSITORY
+from course import COURSE_REPOSITORY, glossary
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = ROOT / "notebooks"
@@ -46,7 +46,8 @@ class Lesson:
 
 
 LESSONS = (
-    Lesson("00", "00_setup", "Setup", "the stack works, which device runs the models, and how seeds make runs repeatable"),
+    Lesson("00", "00_setup", "Setup", "the stack works, which device runs the models, how seeds make runs repeatable, "
+                                      "and how the course decides a winner"),
     Lesson("01", "01_architecture", "Architecture",
            "convolution + pooling + dense vs one recurrent cell applied along time, both from scratch"),
     Lesson("02", "02_memory", "Memory", "a CNN sees its receptive field, an RNN carries state, dilations stretch the field"),
@@ -208,10 +209,14 @@ LEVEL_TEXT = {
 }
 
 
+GLOSSARY_POINTER = "Terms in **bold** are defined in the [glossary](glossary.md)."
+
+
 def level_line(filename: str) -> str | None:
-    """The title cell's level line for a lesson of ``LESSONS`` (``None`` for a notebook not in it)."""
+    """The title cell's level line for a lesson of ``LESSONS`` (``None`` for a notebook not in it),
+    with the pointer to the glossary that every lesson carries."""
     lesson = next((lesson for lesson in LESSONS if lesson.filename == filename), None)
-    return LEVEL_TEXT[lesson.level] if lesson else None
+    return f"{LEVEL_TEXT[lesson.level]} {GLOSSARY_POINTER}" if lesson else None
 
 
 def _sync_level(title: str, filename: str) -> str:
@@ -260,7 +265,23 @@ def synced_notebook(path: Path):
                 source = _sync_level(source, path.name)
         cell.source = source
         _collapse_if_evidence(cell)
+    _link_glossary_terms(nb, path.parent / glossary.GLOSSARY)
     return strip_output(nb, keep_output=False, keep_count=False, keep_id=True)
+
+
+def _link_glossary_terms(nb, glossary_path: Path) -> None:
+    """The first bold use of each glossary term in the lesson's idea layer links to the glossary
+    (the title cell, the evidence and the solutions are left as they are)."""
+    if not glossary_path.is_file():
+        return
+    idea = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and cell.source.startswith("## Solutions"):
+            break
+        if index and cell.cell_type == "markdown" and EVIDENCE_TAG not in cell.metadata.get("tags", []):
+            idea.append(cell)
+    for cell, linked in zip(idea, glossary.link_first_uses([c.source for c in idea], glossary.terms(glossary_path))):
+        cell.source = linked
 
 
 def _collapse_if_evidence(cell) -> None:
