@@ -275,3 +275,12 @@ def test_jupyterlab_opens_evidence_collapsed():
     assert check.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
     assert heading.metadata["jupyter"] == {"source_hidden": True}
     assert "jupyter" not in idea.metadata                                  # an idea cell always opens
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_each_lesson_asks_five_to_eight_questions_after_its_key_ideas(path):
+    cells = nbformat.read(path, as_version=4).cells
+    at = next(i for i, c in enumerate(cells) if c.source.startswith("## Check your understanding"))
+    assert cells[at - 1].source.startswith("## Key ideas") and not _is_evidence(cells[at])
+    questions = re.findall(r"^\d+\. .+\?$", cells[at].source, re.M)
+    assert 5 <= len(questions) <= 8, questions
