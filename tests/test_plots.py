@@ -227,3 +227,19 @@ def test_plot_bootstrap_gaps_marks_interval_margin_and_verdict():
     assert "margin ±0.01" in labels and "95% interval" in labels
     with pytest.raises(ValueError, match="same pair names"):
         plots.plot_bootstrap_gaps({"a": np.zeros(3)}, {"b": verdict})
+
+
+def test_log_axes_read_as_plain_numbers():
+    runs = {"loss": [0.7, 0.3, 0.05, 0.02]}
+    fig = plots.plot_history(runs, log_scale=("loss",))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in [*ax.get_yticklabels(), *ax.get_yticklabels(minor=True)] if t.get_text()]
+    assert labels and not any("10^" in t or "times" in t or "×" in t for t in labels), labels
+    assert "0.1" in labels
+
+
+def test_error_by_horizon_can_cut_a_baseline_far_above_the_models():
+    errors = {"CNN": np.array([[1.0, 2.0], [1.5, 2.5]])}
+    fig = plots.plot_error_by_horizon(errors, {"persistence": np.array([10.0, 40.0])}, clip_baselines=True)
+    assert fig.axes[0].get_ylim() == (0.0, 1.25 * 2.5)

@@ -568,7 +568,7 @@ def plot_results(results: list[BenchResult], title: str = "Training throughput v
     """Two panels: training throughput (time steps/s) and time per training step, log axes."""
     import matplotlib.pyplot as plt
 
-    from utils.plots import color_for
+    from utils.plots import color_for, plain_log_ticks
 
     fig, (ax_tp, ax_t) = plt.subplots(1, 2, figsize=(12, 4.2))
     for device in dict.fromkeys(r.device for r in results):
@@ -583,6 +583,7 @@ def plot_results(results: list[BenchResult], title: str = "Training throughput v
     for ax in (ax_tp, ax_t):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
+        plain_log_ticks(ax)
         ax.set_xlabel("sequence length T")
     ax_tp.set(ylabel="time steps per second (training)", title="throughput")
     ax_t.set(ylabel="time per training step (ms)", title="time per step")

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, NullLocator
 
 from utils import validate
 
@@ -76,6 +76,20 @@ def legend_beside(ax, below: bool = False, **kwargs) -> None:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, borderaxespad=0.0, **kwargs)
     else:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **kwargs)
+
+
+class PlainLogFormatter(LogFormatter):
+    """Log-axis tick labels as plain numbers (0.6, 20, 1e-08), not 6×10⁻¹."""
+
+    def _num_to_string(self, x, vmin, vmax):
+        return f"{x:g}"
+
+
+def plain_log_ticks(ax, which: str = "y") -> None:
+    """Label a log axis with plain numbers, on its minor ticks too when it spans little."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    axis.set_major_formatter(PlainLogFormatter())
+    axis.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False))
 
 
 def integer_ticks(ax) -> None:
@@ -148,6 +162,7 @@ def plot_history(histories, metrics: Sequence[str] | None = None, title: str = "
                                      for k, v in logs.items() if k in (metric, f"val_{metric}")])
             if np.all(values[np.isfinite(values)] > 0):
                 ax.set_yscale("log")
+                plain_log_ticks(ax)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric.replace("_", " "))
         ax.set_title(metric.replace("_", " "))
@@ -358,6 +373,7 @@ def plot_comparison(results: Mapping, kind: str = "bar", title: str = "Compariso
             ax.xaxis.set_minor_locator(NullLocator())
     if log_y:
         ax.set_yscale("log")
+        plain_log_ticks(ax)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -403,6 +419,7 @@ def plot_seed_curves(runs: Mapping, key: str = "val_loss", ax=None, title: str =
         ax.axhline(value, color="black", linestyle=[":", "--", "-."][j % 3], linewidth=1, label=name)
     if log_y:
         ax.set_yscale("log")
+        plain_log_ticks(ax)
     ax.set(xlabel=xlabel, ylabel=key.replace("_", " ") if ylabel is None else ylabel, title=title)
     integer_ticks(ax)
     legend_beside(ax, below=own_figure is False, fontsize=8)
@@ -480,13 +497,15 @@ def plot_seed_accuracies(results: Mapping[str, Mapping[str, np.ndarray]], baseli
 
 def plot_error_by_horizon(errors: Mapping[str, np.ndarray], baselines: Mapping[str, np.ndarray] | None = None,
                           ax=None, title: str = "Forecast error against horizon", ylabel: str = "mean absolute error",
-                          xlabel: str = "steps ahead", step: float = 1.0):
+                          xlabel: str = "steps ahead", step: float = 1.0, clip_baselines: bool = False):
     """One line per model (the mean over seeds) in a band from its best to its worst seed, and dashed baselines.
 
     ``errors`` maps a model to a ``(seeds, horizon)`` array: each seed's error at 1, 2, ... steps
     ahead; ``baselines`` maps a forecast that needs no training (persistence, last season) to its
     ``(horizon,)`` errors. ``step`` converts steps to the x axis' unit (0.5 for hours of half-hourly
     data). Pass ``ax`` to draw into one panel of a larger figure; the Figure is returned either way.
+    With ``clip_baselines`` the value axis ends a little above the models' worst seed, so that a
+    baseline far above them (persistence a day ahead) runs off the top instead of flattening the rest.
     """
     if not isinstance(errors, Mapping) or not errors:
         raise ValueError("errors must be a non-empty {model: (seeds, horizon) array} mapping")
@@ -507,9 +526,12 @@ def plot_error_by_horizon(errors: Mapping[str, np.ndarray], baselines: Mapping[s
         ax.fill_between(ahead, values.min(axis=0), values.max(axis=0), color=color, alpha=0.25, linewidth=0)
         ax.plot(ahead, values.mean(axis=0), color=color, linewidth=2, label=f"{name} (mean of {len(values)} seeds)")
     for j, (name, values) in enumerate(lines.items()):
-        ax.plot(ahead, values, color="black", linestyle=["--", ":", "-."][j % 3], linewidth=1.2, label=name)
+        ax.plot(ahead, values, color=["black", "#666666", "#999999"][j % 3], linestyle=["--", ":", "-."][j % 3],
+                linewidth=1.4, label=name)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend(fontsize=8)
+    if clip_baselines:
+        ax.set_ylim(0, 1.25 * max(float(values.max()) for values in arrays.values()))
+    legend_beside(ax, fontsize=8)
     return fig
 
 
