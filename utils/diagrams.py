@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from utils import drawing, validate
+from utils import drawing, plots, validate
 
 
 def draw_unrolled_rnn(steps: int = 4, title: str = "A recurrent layer, folded and unrolled in time"):
@@ -141,7 +141,8 @@ def draw_gated_cell(cell: str):
     validate.one_of("cell", cell, ("LSTM", "GRU"))
     fig, ax = plt.subplots(figsize=(8, 3.6))
     state = "$c$" if cell == "LSTM" else "$h$"
-    ax.annotate("", xy=(9.3, 3), xytext=(0.2, 3), arrowprops={"arrowstyle": "-|>", "linewidth": 3, "color": "#2ca02c"})
+    path = plots.color_for(cell)                               # the cell's own colour, as in every chart
+    ax.annotate("", xy=(9.3, 3), xytext=(0.2, 3), arrowprops={"arrowstyle": "-|>", "linewidth": 3, "color": path})
     ax.text(0.2, 3.25, f"{state}$_{{t-1}}$", fontsize=12)
     ax.text(8.8, 3.25, f"{state}$_t$", fontsize=12)
     if cell == "LSTM":
@@ -165,7 +166,7 @@ def draw_gated_cell(cell: str):
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 4.3)
     ax.axis("off")
-    ax.set_title(f"One {cell} step: the state path (green) is only scaled by gates and added to")
+    ax.set_title(f"One {cell} step: the state path (thick line) is only scaled by gates and added to")
     fig.tight_layout()
     return fig
 

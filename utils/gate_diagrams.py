@@ -21,7 +21,7 @@ GRU_STEPS = ("reset", "update", "blend")
 # One step of lesson 05's adding task. The LSTM's cell holds the first marked value (0.80); the second
 # marked value arrives, and the cell must add it. The GRU's state holds 0.80 and an unmarked step arrives,
 # which it must ignore.
-LSTM_EXAMPLE = {"c_prev": 0.80, "f": 0.98, "i": 0.90, "g": 0.30, "o": 0.90}
+LSTM_EXAMPLE = {"c_prev": 0.80, "f": 0.95, "i": 0.90, "g": 0.30, "o": 0.90}
 GRU_EXAMPLE = {"h_prev": 0.80, "r": 0.10, "n": 0.25, "z": 0.97}
 
 
@@ -31,7 +31,7 @@ def lstm_worked_example(c_prev, f, i, g, o) -> list[str]:
     c = kept + written
     return [f"forget: f = {f:.2f}, keep f × c = {f:.2f} × {c_prev:.2f} = {kept:.2f}",
             f"input: i = {i:.2f}, candidate g = {g:.2f}, write i × g = {written:.2f}",
-            f"cell: c = {kept:.2f} + {written:.2f} = {c:.2f}, the sum of both values",
+            f"cell: c = {kept:.2f} + {written:.2f} = {c:.2f}, nearly the sum of both values",
             f"output: o = {o:.2f}, show h = o × tanh(c) = {o * np.tanh(c):.2f}"]
 
 
@@ -119,7 +119,7 @@ def _draw_cell_step(cell, steps, step, parts, labels, lines, title):
         ax.text(9.9, 3.5 - 0.55 * j, f"{j + 1}. {line}", fontsize=10, va="top",
                 color=plots.color_for(cell) if j == k else "black", fontweight="bold" if j == k else "normal")
     drawing.finish(ax, f"{cell}, step {k + 1} of {len(steps)}: {title}")
-    ax.set_xlim(-0.4, 17.5)
+    ax.set_xlim(-0.4, 18.6)
     ax.set_ylim(-0.5, 4.9)
     fig.tight_layout()
     return fig

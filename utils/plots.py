@@ -37,6 +37,9 @@ COURSE_STYLE = {
 # "LSTM, chrono init" is told apart from the default LSTM, and a "minGRU" is not a GRU.
 MODEL_COLORS = {
     "hybrid": "#ff7f0e",
+    "irnn": "#8c6d31",               # lesson 04's remedies (before "rnn"): the IRNN, truncated BPTT, the plain RNN
+    "truncated": "#e7969c",
+    "plain": "#d62728",
     "cache": "#08519c",              # lesson 03's CNN served with caches (before "cnn": the same CNN, darker)
     "baseline": "#7f7f7f",
     "mlp": "#7f7f7f",                # the pixel-wise baseline of lesson 06
@@ -353,7 +356,9 @@ def plot_comparison(results: Mapping, kind: str = "bar", title: str = "Compariso
             heights = [values.get(g, np.nan) for g in groups]
             bars = ax.bar(positions, heights, width, label=name, color=color_for(name, i))
             ax.bar_label(bars, fmt="%.3g", fontsize=8)
-        ax.set_xticks(np.arange(len(groups)), [str(g) for g in groups])
+        long_labels = max(len(str(g)) for g in groups) * len(groups) > 60       # would run into each other
+        ax.set_xticks(np.arange(len(groups)), [str(g) for g in groups], rotation=20 if long_labels else 0,
+                      ha="right" if long_labels else "center")
     else:
         for i, (name, values) in enumerate(series.items()):
             try:
@@ -545,7 +550,7 @@ def plot_bootstrap_gaps(gaps: Mapping[str, np.ndarray], verdicts: Mapping, title
     """
     if not isinstance(gaps, Mapping) or not gaps or set(gaps) != set(verdicts):
         raise ValueError("gaps and verdicts must be non-empty mappings with the same pair names")
-    fig, axes = plt.subplots(1, len(gaps), figsize=(4.6 * len(gaps), 3.6), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(gaps), figsize=(4.6 * len(gaps), 3.6), sharex=True, sharey=True, squeeze=False)
     for ax, (name, values) in zip(axes[0], gaps.items()):
         verdict = verdicts[name]
         values = validate.array(f"gaps of {name}", values, ndim=1)
