@@ -237,7 +237,7 @@ def conf_py() -> str:
 project = "RNN vs CNN"
 author = "the RNN vs CNN course"
 html_title = "RNN vs CNN: a hands-on Keras course"
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "sphinx_togglebutton"]   # togglebutton folds "The evidence" until it is opened
 nb_execution_mode = "off"                 # course.build executed every lesson already
 nb_render_markdown_format = "gfm"         # report.Table outputs are GitHub-flavoured tables
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]

@@ -128,26 +128,26 @@ def draw_fed_back_forecast(horizon: int = 4):
     own forecasts, one read per step ahead."""
     horizon = validate.integer("horizon", horizon, minimum=2, maximum=6)
     single, fed = plots.color_for("GRU"), plots.color_for("GRU fed back")
-    fig, (ax,) = drawing.new_figure(width=2.0 * horizon + 4, height=5.0)
+    fig, (ax,) = drawing.new_figure(width=1.5 * horizon + 3.5, height=4.6)
     ax.add_patch(Rectangle((0, 3.2), 2.2, 0.6, facecolor=drawing.INPUT, edgecolor="#1f77b4"))
-    ax.text(1.1, 3.5, "window", ha="center", va="center", fontsize=10)
-    drawing.box(ax, 3.4, 3.5, "model", single, width=1.2, height=0.6)
+    ax.text(1.1, 3.5, "window", ha="center", va="center", fontsize=12)
+    drawing.box(ax, 3.4, 3.5, "model", single, width=1.2, height=0.6, fontsize=12)
     drawing.arrow(ax, (2.25, 3.5), (2.75, 3.5))
     for k in range(horizon):
-        drawing.box(ax, 5.0 + 1.2 * k, 3.5, f"$\\hat y_{{{k + 1}}}$", drawing.OUTPUT, width=0.8, height=0.5)
+        drawing.box(ax, 5.0 + 1.2 * k, 3.5, f"$\\hat y_{{{k + 1}}}$", drawing.OUTPUT, width=0.8, height=0.5, fontsize=12)
     drawing.arrow(ax, (4.05, 3.5), (4.55, 3.5))
-    ax.text(0, 4.3, f"single shot: one read, all {horizon} steps ahead at once", fontsize=10)
+    ax.text(0, 4.3, f"single shot: one read, all {horizon} steps ahead at once", fontsize=12)
     ax.add_patch(Rectangle((0, 0.7), 2.2, 0.6, facecolor=drawing.INPUT, edgecolor="#1f77b4"))
-    ax.text(1.1, 1.0, "window", ha="center", va="center", fontsize=10)
+    ax.text(1.1, 1.0, "window", ha="center", va="center", fontsize=12)
     for k in range(horizon):
         x = 3.4 + 2.0 * k
-        drawing.box(ax, x, 1.0, "cell", fed, width=0.9, height=0.6)
-        drawing.box(ax, x + 0.9, 2.1, f"$\\hat y_{{{k + 1}}}$", drawing.OUTPUT, width=0.6, height=0.45)
+        drawing.box(ax, x, 1.0, "cell", fed, width=0.9, height=0.6, fontsize=12)
+        drawing.box(ax, x + 0.9, 2.1, f"$\\hat y_{{{k + 1}}}$", drawing.OUTPUT, width=0.6, height=0.45, fontsize=12)
         drawing.arrow(ax, (x + 0.3, 1.32), (x + 0.75, 1.85))
         if k:
             drawing.arrow(ax, (x - 1.1, 1.85), (x - 0.1, 1.32), color=drawing.HIGHLIGHT, linewidth=1.6)
         drawing.arrow(ax, (x - (1.2 if k == 0 else 1.55), 1.0), (x - 0.48, 1.0))
-    ax.text(0, 2.6, "fed back: each forecast is read as the next input, so its error is read too", fontsize=10,
+    ax.text(0, 2.6, "fed back: each forecast is read as the next input, so its error is read too", fontsize=12,
             color=drawing.HIGHLIGHT)
     drawing.finish(ax, "Two ways to forecast several steps ahead")
     ax.set_xlim(-0.2, 3.4 + 2.0 * horizon)
