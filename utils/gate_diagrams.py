@@ -107,20 +107,20 @@ _DONE = {LSTM_STEPS[k]: LSTM_STEPS[:k] for k in range(len(LSTM_STEPS))} | \
 
 def _draw_cell_step(cell, steps, step, parts, labels, lines, title):
     step = validate.one_of("step", step, steps)
-    fig, (ax,) = drawing.new_figure(width=14, height=4.2)
+    fig, (ax,) = drawing.new_figure(width=9.5, height=6.4)
     ax.add_patch(FancyBboxPatch((0.7, 0.3), 8.0, 4.3, boxstyle="round,pad=0.1", facecolor="#fafafa",
                                         edgecolor="#999999", zorder=0))
     _draw_parts(ax, parts, step, plots.color_for(cell))
     for (x, y), text in labels:
         ax.text(x, y, text, ha="center", va="center", fontsize=12)
     k = steps.index(step)
-    ax.text(9.9, 4.2, "Worked example", fontsize=11, fontweight="bold", va="top")
+    ax.text(0.0, -0.9, "Worked example", fontsize=12, fontweight="bold", va="top")
     for j, line in enumerate(lines[:k + 1]):
-        ax.text(9.9, 3.5 - 0.55 * j, f"{j + 1}. {line}", fontsize=10, va="top",
+        ax.text(0.0, -1.5 - 0.5 * j, f"{j + 1}. {line}", fontsize=11, va="top",
                 color=plots.color_for(cell) if j == k else "black", fontweight="bold" if j == k else "normal")
     drawing.finish(ax, f"{cell}, step {k + 1} of {len(steps)}: {title}")
-    ax.set_xlim(-0.4, 18.6)
-    ax.set_ylim(-0.5, 4.9)
+    ax.set_xlim(-0.4, 9.8)
+    ax.set_ylim(-3.6, 4.9)
     fig.tight_layout()
     return fig
 
