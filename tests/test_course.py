@@ -284,3 +284,13 @@ def test_each_lesson_asks_five_to_eight_questions_after_its_key_ideas(path):
     assert cells[at - 1].source.startswith("## Key ideas") and not _is_evidence(cells[at])
     questions = re.findall(r"^\d+\. .+\?$", cells[at].source, re.M)
     assert 5 <= len(questions) <= 8, questions
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_line_wraps_into_an_accidental_numbered_list(path):
+    """A wrapped line that starts with "1. " turns the rest of a paragraph into a list in Markdown."""
+    for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        lines = cell.source.split("\n") if cell.cell_type == "markdown" else []
+        for before, line in zip(lines, lines[1:]):
+            assert not (line.startswith("1. ") and before.strip() and not re.match(r"\s*(\d+\.|[-*]) ", before)), \
+                f"cell {i}: {before[-40:]!r} / {line[:40]!r}"
