@@ -110,3 +110,14 @@ def test_gru_step(step):
     plt.close(fig)
     with pytest.raises(ValueError, match="step must be one of 'reset', 'update', 'blend'"):
         gate_diagrams.draw_gru_step("forget")
+
+
+def test_max_pooling_keeps_each_windows_largest_value():
+    values = conv_diagrams.POOL_INPUT
+    np.testing.assert_array_equal(conv_diagrams.max_pool(values, 2), [[4, 2], [2, 5]])
+    fig = conv_diagrams.draw_max_pooling(values, 2)
+    shown = [t.get_text() for t in fig.axes[0].texts]
+    assert shown.count("5") == 2 and "output (2×2)" in shown and "2×2 windows" in fig.axes[0].get_title()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="pool must be an integer from 2 to 4"):
+        conv_diagrams.draw_max_pooling(values, 5)

@@ -1,7 +1,7 @@
-"""How a convolution works, drawn: a kernel sliding with one sum worked out, padding and stride,
+"""How a convolution works, drawn: a kernel sliding with one sum worked out, padding and stride, max pooling,
 and the tree of inputs below one output of a dilated causal stack. Each function returns the Figure.
 
-Introduced in lesson 01 (the kernel, padding, stride) and lesson 02 (the dilated causal tree).
+Introduced in lesson 01 (the kernel, padding, stride, max pooling) and lesson 02 (the dilated causal tree).
 """
 
 from __future__ import annotations
@@ -170,5 +170,44 @@ def draw_dilated_tree(kernel_size: int = 3, dilations=(1, 2, 4, 8), steps: int |
                        f"one output sees 1 + {kernel_size - 1}·{sum(dilations)} = {field} inputs, none after it")
     ax.set_xlim(-7.5, steps + 0.8)
     ax.set_ylim(-1.6, top + 1.0)
+    fig.tight_layout()
+    return fig
+
+
+POOL_INPUT = np.array([[1, 3, 0, 2],
+                       [4, 2, 1, 0],
+                       [0, 1, 5, 2],
+                       [2, 0, 3, 1]])
+POOL_COLORS = ("#cfe2f3", "#fce5cd", "#d9ead3", "#ead1dc")
+
+
+def max_pool(values, pool: int) -> np.ndarray:
+    """Max pooling with a ``pool`` x ``pool`` window moving ``pool`` steps (Keras' default stride)."""
+    values = np.asarray(values)
+    rows, cols = values.shape[0] // pool, values.shape[1] // pool
+    return values[:rows * pool, :cols * pool].reshape(rows, pool, cols, pool).max(axis=(1, 3))
+
+
+def draw_max_pooling(values=POOL_INPUT, pool: int = 2):
+    """Each ``pool`` x ``pool`` window of the input in its own colour, and the output cell holding its maximum."""
+    values = validate.array("values", values, ndim=2)
+    pool = validate.integer("pool", pool, minimum=2, maximum=min(values.shape))
+    out = max_pool(values, pool)
+    window = lambda r, c: (r // pool) * out.shape[1] + c // pool           # noqa: E731 - which window a cell is in
+    colors = [[POOL_COLORS[window(r, c) % len(POOL_COLORS)] if r < out.shape[0] * pool and c < out.shape[1] * pool
+               else "white" for c in range(values.shape[1])] for r in range(values.shape[0])]
+    fig, (ax,) = drawing.new_figure(width=7.5, height=3.6)
+    drawing.number_grid(ax, values, (0, 0), colors)
+    ox = values.shape[1] + 1.5
+    oy = -(values.shape[0] - out.shape[0]) / 2
+    out_colors = [[POOL_COLORS[(r * out.shape[1] + c) % len(POOL_COLORS)] for c in range(out.shape[1])]
+                  for r in range(out.shape[0])]
+    drawing.number_grid(ax, out, (ox, oy), out_colors)
+    ax.text(ox - 0.9, oy - (out.shape[0] - 1) / 2, "→", fontsize=22, ha="center", va="center")
+    ax.text(-0.5, 0.9, f"input ({values.shape[0]}×{values.shape[1]})", fontsize=10)
+    ax.text(ox - 0.5, oy + 0.9, f"output ({out.shape[0]}×{out.shape[1]})", fontsize=10)
+    drawing.finish(ax, f"Max pooling, {pool}×{pool} windows moving {pool} steps: each output keeps its window's largest value")
+    ax.set_xlim(-0.8, ox + out.shape[1])
+    ax.set_ylim(-values.shape[0] - 0.2, 1.5)
     fig.tight_layout()
     return fig
