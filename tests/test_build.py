@@ -301,7 +301,10 @@ def test_build_holds_one_kernel_at_a_time_and_leaves_none(tmp_path, capsys):
     assert before == [] and process_memory.kernels_below(os.getpid()) == []
     assert watch.most_kernels == 1, f"{watch.most_kernels} kernels alive at once"
     kernels_peak = watch.peak - own
-    assert HOLD_MB * 2**20 < kernels_peak < 2 * HOLD_MB * 2**20, f"kernels' peak {kernels_peak / 2**20:.0f} MB"
+    # The lower bound only shows the watch saw a lesson's 300 MB. It allows 20% less: PSS splits each shared
+    # library page between the processes that map it, so this process's own share shrinks while a kernel
+    # runs (measured once: 294 MB). The null, every kernel kept, is at least 900 MB.
+    assert 0.8 * HOLD_MB * 2**20 < kernels_peak < 2 * HOLD_MB * 2**20, f"kernels' peak {kernels_peak / 2**20:.0f} MB"
     assert "peak memory of the whole build:" in out and "1 kernel at a time at most" in out
 
 
